@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` and `make test`. Both set up
+# everything they need on a fresh machine (virtualenv, packages, Kafka jars).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-quick venv system-deps kafka-jars lint bench asyncapi clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system-deps:
+	bash deploy/install-system-deps
+
+kafka-jars:
+	bash deploy/kafka/local-kafka fetch
+
+## The main job: the whole product in one process (no Kafka, SQLite), on http://127.0.0.1:8080
+run: venv
+	$(BIN)/luqiao-monitor run $(ARGS)
+
+## All tests, on a real Kafka broker and a real PostgreSQL the test session starts and stops.
+test: venv system-deps kafka-jars
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+## Without the broker and database tests.
+test-quick: venv
+	$(BIN)/pytest -m "not kafka and not postgres" $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check services tests bench
+	$(BIN)/ruff format --check services tests bench
+
+bench: venv kafka-jars
+	$(BIN)/python -m bench
+
+asyncapi: venv
+	$(BIN)/luqiao-monitor asyncapi --out docs/asyncapi
+
+clean:
+	rm -rf $(VENV) .pytest_cache

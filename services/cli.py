@@ -1,0 +1,221 @@
+"""`luqiao-monitor`: every way to run the product, from one command."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from services.catalog.cli import catalog_app
+from services.crawler.cli import crawl_app
+
+app = typer.Typer(
+    help=(
+        "Watch the Luqiao district news site and track the commitments of its work reports.\n\n"
+        "Settings come from environment variables (see the README's table); options override them."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(
+    catalog_app,
+    name="catalog",
+    help="The commitment catalog: show it, rebuild it, import a report.",
+)
+app.add_typer(crawl_app, name="crawl", help="Crawl the site's news columns once or on a schedule.")
+serve_app = typer.Typer(
+    help="Run one service against Kafka (the deployed shape).", no_args_is_help=True
+)
+app.add_typer(serve_app, name="serve")
+
+
+def _logging() -> None:
+    from services.log_config import configure_logging
+    from services.settings import BusSettings
+
+    s = BusSettings()
+    configure_logging(s.log_format, s.log_level)
+
+
+@app.command()
+def run(
+    site_url: Annotated[
+        str | None, typer.Option(help="Site root to crawl (a mirror for tests)")
+    ] = None,
+    poll_minutes: Annotated[float, typer.Option(help="Minutes between polls of the site")] = 60.0,
+    database_url: Annotated[
+        str | None, typer.Option(help="Default: $DATABASE_URL or sqlite:///./luqiao.db")
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="HTTP host (default $LUQIAO_HTTP_HOST)")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="HTTP port (default $LUQIAO_HTTP_PORT, 8080)")
+    ] = None,
+) -> None:
+    """The whole product in one process, without Kafka: poll the site, extract,
+    track, and serve the web page, API and /metrics."""
+    import uvicorn
+
+    from services.embedded import EmbeddedPipeline, poll_loop
+    from services.extractor.handler import ExtractorHandler
+    from services.extractor.settings import ExtractorSettings
+    from services.tracker.api import create_api
+    from services.tracker.service import TrackerService
+    from services.tracker.settings import TrackerSettings
+
+    _logging()
+    overrides = {"database_url": database_url} if database_url else {}
+    tracker_settings = TrackerSettings(**overrides)  # type: ignore[arg-type]
+    tracker = TrackerService(tracker_settings)
+    tracker.start()
+    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker)
+    crawl_overrides: dict[str, object] = {"database_url": tracker_settings.database_url}
+    if site_url:
+        crawl_overrides["site_url"] = site_url
+    stop = threading.Event()
+    poller = threading.Thread(
+        target=poll_loop, args=(pipeline, crawl_overrides, poll_minutes, stop), daemon=True
+    )
+    poller.start()
+    try:
+        uvicorn.run(
+            create_api(tracker),
+            host=host or tracker_settings.http_host,
+            port=port or tracker_settings.http_port,
+            log_level="info",
+        )
+    finally:
+        stop.set()
+
+
+@serve_app.command("extractor")
+def serve_extractor() -> None:
+    """Consume luqiao.articles, publish luqiao.evidence (FastStream, consumer group)."""
+    import asyncio
+
+    from services.extractor.app import build_app
+    from services.extractor.settings import ExtractorSettings
+
+    _logging()
+    asyncio.run(build_app(ExtractorSettings()).run())
+
+
+@serve_app.command("tracker")
+def serve_tracker(
+    host: Annotated[str | None, typer.Option(help="HTTP host")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port")] = None,
+) -> None:
+    """Consume luqiao.evidence into the database, publish luqiao.status, serve HTTP."""
+    import uvicorn
+
+    from services.tracker.app import build_tracker_api
+    from services.tracker.settings import TrackerSettings
+
+    _logging()
+    settings = TrackerSettings()
+    uvicorn.run(
+        build_tracker_api(settings),
+        host=host or settings.http_host,
+        port=port or settings.http_port,
+    )
+
+
+@app.command()
+def extract(
+    source: Annotated[
+        str,
+        typer.Argument(help="JSON-lines articles (url, title, published_at, text), or - for stdin"),
+    ] = "-",
+) -> None:
+    """Offline extraction: articles in, one JSON line of evidence per match out."""
+    from services.extractor.handler import ExtractorHandler
+    from services.extractor.settings import ExtractorSettings
+    from services.offline_articles import read_jsonl
+
+    handler = ExtractorHandler(ExtractorSettings())
+    stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    n_articles = n_evidence = 0
+    with stream:
+        for article in read_jsonl(stream):
+            n_articles += 1
+            for ev in handler.handle_article(article):
+                n_evidence += 1
+                sys.stdout.write(ev.model_dump_json() + "\n")
+    typer.echo(f"{n_articles} articles, {n_evidence} evidence", err=True)
+
+
+@app.command()
+def explain(
+    article_file: Annotated[
+        Path, typer.Argument(help="One article as JSON (url, title, published_at, text)")
+    ],
+) -> None:
+    """Print each commitment the article speaks of, with the quote and the reasons."""
+    from services.extractor.handler import ExtractorHandler
+    from services.extractor.settings import ExtractorSettings
+    from services.offline_articles import article_from_dict
+
+    article = article_from_dict(json.loads(article_file.read_text(encoding="utf-8")))
+    handler = ExtractorHandler(ExtractorSettings())
+    found = handler.extractor.extract(article)
+    if not found:
+        typer.echo("no commitment found")
+    for m in found:
+        typer.echo(f"{m.commitment.id}  [{m.commitment.report.plan_year}] {m.commitment.text}")
+        typer.echo(f"  stage={m.stage.value} confidence={m.confidence} mentions={m.mentions}")
+        typer.echo(f"  quote[{m.start}:{m.end}]: {m.quote}")
+        if m.figures:
+            typer.echo("  figures: " + ", ".join(f"{f.text} ({f.role})" for f in m.figures))
+        typer.echo("  reasons: " + "; ".join(m.reasons))
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option(help="Labelled articles (JSON lines)")] = Path(
+        "tests/data/labelled/articles.jsonl"
+    ),
+    split: Annotated[str, typer.Option(help="dev, heldout or all")] = "all",
+    errors: Annotated[bool, typer.Option(help="List every wrong link")] = False,
+) -> None:
+    """Precision, recall and F1 of commitment links, and stage accuracy, on the labelled set."""
+    from services.extractor.evaluation import evaluate_file
+
+    report = evaluate_file(data, split=split)
+    typer.echo(report.render(show_errors=errors))
+
+
+@app.command()
+def reevaluate(
+    as_of: Annotated[
+        str | None, typer.Option(help="Date (YYYY-MM-DD); default today in Asia/Shanghai")
+    ] = None,
+) -> None:
+    """Re-decide every commitment's status as of a date (deadlines, stalls)."""
+    from services.tracker.service import TrackerService
+    from services.tracker.settings import TrackerSettings
+
+    _logging()
+    service = TrackerService(TrackerSettings())
+    changes = service.start(date.fromisoformat(as_of) if as_of else None)
+    typer.echo(f"{len(changes)} status changes")
+
+
+@app.command()
+def asyncapi(
+    out: Annotated[Path, typer.Option(help="Directory for the AsyncAPI documents")] = Path(
+        "docs/asyncapi"
+    ),
+) -> None:
+    """Write the AsyncAPI documents of the extractor and the tracker."""
+    from services.asyncapi_docs import write_asyncapi
+
+    for path in write_asyncapi(out):
+        typer.echo(str(path))
+
+
+if __name__ == "__main__":
+    app()

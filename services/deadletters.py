@@ -1,0 +1,64 @@
+"""Turning a message that cannot be handled into a `DeadLetter` with its reason.
+
+Shared by the extractor and the tracker: both decode raw bytes themselves so
+that a poison message is diverted instead of crashing the consumer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from services.events import CHINA_TZ, SCHEMA_VERSION, DeadLetter
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class PoisonMessage(ValueError):
+    """A message that will never be handled, however often it is retried."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def decode_event(raw: bytes, model: type[M]) -> M:
+    """JSON → model, or `PoisonMessage` with a reason a person can act on."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PoisonMessage(f"invalid_json: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PoisonMessage("invalid_json: top level is not an object")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise PoisonMessage(f"unsupported_schema_version: {version!r}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(
+            ".".join(str(p) for p in e["loc"]) + f" ({e['type']})" for e in exc.errors()
+        )
+        raise PoisonMessage(f"wrong_schema: {fields}") from exc
+
+
+def dead_letter(
+    raw: bytes, *, reason: str, source_topic: str, service: str, key: bytes | None = None
+) -> DeadLetter:
+    return DeadLetter(
+        source_topic=source_topic,
+        service=service,
+        reason=reason,
+        original_b64=base64.b64encode(raw).decode(),
+        original_key=key.decode(errors="replace") if key else None,
+        failed_at=datetime.now(CHINA_TZ),
+    )
+
+
+def reason_code(reason: str) -> str:
+    """The label value for metrics: the part before the colon."""
+    return reason.split(":", 1)[0]

@@ -1,0 +1,151 @@
+"""The contract between the services: one pydantic model per Kafka topic.
+
+Every message carries ``schema_version``. A consumer accepts the versions it
+knows and dead-letters the rest, so a producer can move to v2 without a
+consumer silently misreading it. Identifiers that make replays idempotent
+(``article_id``, ``evidence_id``, ``status_event_id``) are computed here and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
+
+# Default topic names; each service reads the real names from its settings.
+ARTICLES_TOPIC = "luqiao.articles"
+EVIDENCE_TOPIC = "luqiao.evidence"
+STATUS_TOPIC = "luqiao.status"
+DEADLETTER_TOPIC = "luqiao.deadletter"
+
+
+def _require_tz(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must carry a UTC offset (the site publishes in +08:00)")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_require_tz)]
+
+
+class Stage(StrEnum):
+    """What an evidence sentence says about the commitment's progress."""
+
+    PLANNED = "planned"
+    STARTED = "started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    DELAYED = "delayed"
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+
+def canonical_url(url: str) -> str:
+    """Scheme and host lower-cased, fragment dropped, default port dropped.
+
+    The same page reached over http and https gets one article_id.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path or "/"
+    return urlunsplit(("https", host, path, parts.query, ""))
+
+
+def article_id_for(url: str) -> str:
+    return hashlib.sha256(canonical_url(url).encode()).hexdigest()[:24]
+
+
+def evidence_id_for(commitment_id: str, article_id: str, html_sha256: str) -> str:
+    """One evidence per (commitment, article revision): a replay yields the same id,
+    a corrected article yields a new one that supersedes the old."""
+    raw = f"{commitment_id}|{article_id}|{html_sha256}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def status_event_id_for(commitment_id: str, new_status: str, as_of: date, basis: str) -> str:
+    raw = f"{commitment_id}|{new_status}|{as_of.isoformat()}|{basis}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+class ArticleFetched(Event):
+    """luqiao.articles, key = article_id."""
+
+    article_id: str
+    url: str
+    title: str
+    published_at: AwareDatetime
+    source: str | None = None
+    column: str | None = None
+    text: str = Field(min_length=1)
+    html_sha256: str
+    fetched_at: AwareDatetime
+    attachments: list[str] = Field(default_factory=list)
+    is_update: bool = False
+
+
+class Figure(BaseModel):
+    """A number found near a match, normalised to the commitment's unit when it can be."""
+
+    model_config = ConfigDict(frozen=True)
+    value: float
+    unit: str
+    text: str
+    role: Literal["done", "target", "percent_done", "other"] = "other"
+
+
+class EvidenceFound(Event):
+    """luqiao.evidence, key = commitment_id."""
+
+    evidence_id: str
+    commitment_id: str
+    article_id: str
+    url: str
+    title: str = ""
+    published_at: AwareDatetime
+    quote: str
+    quote_start: int
+    quote_end: int
+    stage: Stage
+    figures: list[Figure] = Field(default_factory=list)
+    confidence: float = Field(ge=0.0, le=1.0)
+    mentions: int = 1
+    reasons: list[str] = Field(default_factory=list)
+    html_sha256: str = ""
+    extractor_version: str
+
+
+class StatusChanged(Event):
+    """luqiao.status, key = commitment_id."""
+
+    status_event_id: str
+    commitment_id: str
+    old_status: str | None
+    new_status: str
+    as_of: date
+    reasons: list[str] = Field(default_factory=list)
+    schedule: str | None = None
+    changed_at: AwareDatetime
+
+
+class DeadLetter(Event):
+    """luqiao.deadletter: what could not be handled, why, and the bytes as received."""
+
+    source_topic: str
+    service: str
+    reason: str
+    original_b64: str
+    original_key: str | None = None
+    failed_at: AwareDatetime

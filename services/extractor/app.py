@@ -1,0 +1,69 @@
+"""The extractor as a FastStream service: luqiao.articles → luqiao.evidence.
+
+Batches are consumed in a consumer group; evidence and dead letters are
+published and confirmed before the batch's offsets are committed
+(at-least-once). Evidence ids are deterministic, so a batch replayed after a
+crash republishes the same ids and the tracker stores them once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from faststream import FastStream
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.middlewares import AckPolicy
+
+from services.events import DeadLetter, EvidenceFound
+from services.extractor.handler import ExtractorHandler
+from services.extractor.settings import ExtractorSettings
+
+
+def build_app(settings: ExtractorSettings, handler: ExtractorHandler | None = None) -> FastStream:
+    broker = KafkaBroker(settings.kafka_bootstrap, client_id="luqiao-extractor")
+    handler = handler or ExtractorHandler(settings)
+    evidence_out = broker.publisher(
+        settings.evidence_topic,
+        title="EvidenceFound",
+        description="A mention of a commitment found in an article (key: commitment_id).",
+        schema=EvidenceFound,
+    )
+    dead_out = broker.publisher(
+        settings.deadletter_topic,
+        title="DeadLetter",
+        description="An article message that could not be handled, with the reason.",
+        schema=DeadLetter,
+    )
+
+    @broker.subscriber(
+        settings.articles_topic,
+        group_id=settings.extractor_group,
+        batch=True,
+        max_records=settings.batch_max_records,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title="ArticleFetched",
+        description="Articles from the crawler; poison messages go to the dead-letter topic.",
+    )
+    async def on_articles(body: list[bytes], msg: KafkaMessage) -> None:
+        records = (
+            msg.raw_message if isinstance(msg.raw_message, (list, tuple)) else [msg.raw_message]
+        )
+        keys = [getattr(r, "key", None) for r in records]
+        pending = []
+        for i, raw in enumerate(body):
+            outcome = handler.handle_raw(raw, keys[i] if i < len(keys) else None)
+            if outcome.dead is not None:
+                pending.append(
+                    await dead_out.publish(
+                        outcome.dead, key=outcome.dead.original_key, no_confirm=True
+                    )
+                )
+            for ev in outcome.evidence:
+                pending.append(
+                    await evidence_out.publish(ev, key=ev.commitment_id.encode(), no_confirm=True)
+                )
+        if pending:
+            await asyncio.gather(*pending)
+
+    return FastStream(broker, title="luqiao-monitor extractor")

@@ -1,0 +1,187 @@
+"""Scoring the extractor against the hand-labelled articles.
+
+Labels name a commitment by its plan year and a verbatim clause of the
+report; the clause is resolved to a catalog id here, so labels survive
+catalog id changes and parser improvements. A label that resolves to no
+commitment is reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from services.catalog import load_catalog
+from services.catalog.model import Commitment
+from services.events import Stage
+from services.extractor.matching import ArticleExtractor
+from services.offline_articles import article_from_dict
+
+Link = tuple[str, str]  # (article label id, commitment id)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def resolve_clause(catalog: list[Commitment], plan_year: int, clause: str) -> str | None:
+    """The commitment whose text holds the clause (the shortest such), else the
+    one whose text the clause holds."""
+    needle = _squash(clause)
+    same_year = [c for c in catalog if c.report.plan_year == plan_year]
+    holding = [c for c in same_year if needle in _squash(c.text)]
+    if holding:
+        return min(holding, key=lambda c: len(c.text)).id
+    held = [c for c in same_year if _squash(c.text) in needle]
+    if held:
+        return max(held, key=lambda c: len(c.text)).id
+    return None
+
+
+@dataclass
+class Scores:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    stage_right: int = 0
+    planned_tp: int = 0
+    planned_fp: int = 0
+    planned_fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def stage_accuracy(self) -> float:
+        return self.stage_right / self.tp if self.tp else 0.0
+
+
+@dataclass
+class EvaluationReport:
+    by_split: dict[str, Scores]
+    articles: Counter[str]
+    unresolved: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    fp_by_category: Counter[str] = field(default_factory=Counter)
+
+    def render(self, show_errors: bool = False) -> str:
+        lines = [
+            f"{'split':<8} {'articles':>8} {'P':>6} {'R':>6} {'F1':>6} {'stage':>6}  (tp/fp/fn)  planned P/R",
+        ]
+        for name, s in self.by_split.items():
+            pp = (
+                s.planned_tp / (s.planned_tp + s.planned_fp) if s.planned_tp + s.planned_fp else 0.0
+            )
+            pr = (
+                s.planned_tp / (s.planned_tp + s.planned_fn) if s.planned_tp + s.planned_fn else 0.0
+            )
+            lines.append(
+                f"{name:<8} {self.articles[name]:>8} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
+                f"{s.stage_accuracy:6.3f}  ({s.tp}/{s.fp}/{s.fn})  {pp:.2f}/{pr:.2f}"
+            )
+        if self.fp_by_category:
+            lines.append(
+                "false links by article category: "
+                + ", ".join(f"{k}={v}" for k, v in sorted(self.fp_by_category.items()))
+            )
+        if self.unresolved:
+            lines.append(f"{len(self.unresolved)} labels name no catalog commitment:")
+            lines.extend(f"  {u}" for u in self.unresolved)
+        if show_errors:
+            lines.append("errors:")
+            lines.extend(f"  {e}" for e in self.errors)
+        return "\n".join(lines)
+
+
+def load_labelled(path: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
+def evaluate_items(
+    items: list[dict[str, Any]],
+    catalog: list[Commitment],
+    extractor: ArticleExtractor,
+    split: str = "all",
+) -> EvaluationReport:
+    splits = ["dev", "heldout", "all"] if split == "all" else [split]
+    report = EvaluationReport({s: Scores() for s in splits}, Counter())
+    by_id = {c.id: c for c in catalog}
+    for item in items:
+        if split != "all" and item.get("split") != split:
+            continue
+        gold: dict[str, str] = {}
+        for label in item.get("links", []):
+            cid = resolve_clause(catalog, label["plan_year"], label["clause"])
+            if cid is None:
+                report.unresolved.append(f"{item['id']}: {label['plan_year']} {label['clause']}")
+                continue
+            gold[cid] = label["stage"]
+        gold_planned = set()
+        for label in item.get("planned_mentions", []):
+            cid = resolve_clause(catalog, label["plan_year"], label["clause"])
+            if cid is None:
+                report.unresolved.append(
+                    f"{item['id']}: {label['plan_year']} {label['clause']} (planned)"
+                )
+            elif cid not in gold:
+                gold_planned.add(cid)
+        matches = extractor.extract(article_from_dict(item))
+        predicted = {m.commitment.id: m for m in matches if m.stage != Stage.PLANNED}
+        predicted_planned = {m.commitment.id for m in matches if m.stage == Stage.PLANNED}
+        first = True
+        for name in (item.get("split", "dev"), "all"):
+            if name not in report.by_split:
+                continue
+            record, first = first, False
+            s = report.by_split[name]
+            report.articles[name] += 1
+            for cid, m in predicted.items():
+                if cid in gold:
+                    s.tp += 1
+                    if m.stage.value == gold[cid]:
+                        s.stage_right += 1
+                    elif record:
+                        report.errors.append(
+                            f"{item['id']} STAGE {cid} got {m.stage.value} want {gold[cid]}: {m.quote[:60]}"
+                        )
+                else:
+                    s.fp += 1
+                    if record:
+                        report.fp_by_category[item.get("category", "?")] += 1
+                        report.errors.append(
+                            f"{item['id']} FP {cid} [{by_id[cid].text[:30]}] {m.stage.value}: {m.quote[:60]} | {';'.join(m.reasons[:4])}"
+                        )
+            for cid in gold:
+                if cid not in predicted:
+                    s.fn += 1
+                    if record:
+                        report.errors.append(
+                            f"{item['id']} FN {cid} [{by_id[cid].text[:30]}] want {gold[cid]}"
+                        )
+            s.planned_tp += len(predicted_planned & gold_planned)
+            s.planned_fp += len(predicted_planned - gold_planned - set(gold))
+            s.planned_fn += len(gold_planned - predicted_planned)
+    return report
+
+
+def evaluate_file(
+    path: Path, split: str = "all", catalog: list[Commitment] | None = None
+) -> EvaluationReport:
+    catalog = catalog if catalog is not None else load_catalog()
+    return evaluate_items(load_labelled(path), catalog, ArticleExtractor(catalog), split)

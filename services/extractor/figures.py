@@ -1,0 +1,84 @@
+"""Numbers near a match, with their unit and what they say (done, target, percent).
+
+"已有3个完成竣工验收" → 3 个 done; "完成投资六成" → 60 % done; "1.2万平方米" → 1.2 万平方米.
+"""
+
+from __future__ import annotations
+
+import re
+
+import cn2an
+
+from services.events import Figure
+
+UNITS = (
+    "万平方米", "平方米", "公顷", "公里", "千米", "亿元", "万元", "万人", "万户",
+    "个", "条", "家", "所", "座", "处", "项", "亩", "户", "人", "辆", "幢", "栋", "间", "套",
+    "%",
+)  # fmt: skip
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万"
+_NUMBER = rf"(?P<num>\d+(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?)"
+_UNIT = "(?P<unit>" + "|".join(re.escape(u) for u in UNITS) + ")"
+FIGURE_RE = re.compile(rf"{_NUMBER}\s*(?:多|余)?\s*{_UNIT}")
+CHENG_RE = re.compile(rf"(?P<num>[{_CN_DIGITS}]|\d)成(?![功为员本立果交绩])")
+DONE_BEFORE = (
+    "已有",
+    "已完成",
+    "已建成",
+    "已改造",
+    "完成",
+    "建成",
+    "累计",
+    "改造",
+    "打通",
+    "已",
+    "共完成",
+    "新增",
+)
+TARGET_BEFORE = ("计划", "目标", "全年", "今年", "共", "力争", "要")
+PERCENT_CONTEXT = ("完成", "进度", "形象进度", "达到", "已")
+
+
+def to_number(raw: str) -> float | None:
+    try:
+        if re.fullmatch(r"\d+(?:\.\d+)?", raw):
+            return float(raw)
+        return float(cn2an.cn2an(raw, "smart"))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _role(before: str, after: str, unit: str) -> str:
+    if unit == "%":
+        return "percent_done" if any(w in before[-8:] for w in PERCENT_CONTEXT) else "other"
+    if after.startswith("中") or after.startswith("的") and "中" in after[:12]:
+        return "target"
+    tail = before[-6:]
+    if any(tail.endswith(w) or w in tail[-4:] for w in DONE_BEFORE):
+        return "done"
+    if any(w in before[-8:] for w in TARGET_BEFORE):
+        return "target"
+    return "other"
+
+
+def figures_in(text: str) -> list[Figure]:
+    found: list[Figure] = []
+    for m in FIGURE_RE.finditer(text):
+        value = to_number(m.group("num"))
+        if value is None:
+            continue
+        before, after = text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 12]
+        found.append(
+            Figure(
+                value=value,
+                unit=m.group("unit"),
+                text=m.group(0),
+                role=_role(before, after, m.group("unit")),
+            )
+        )  # type: ignore[arg-type]
+    for m in CHENG_RE.finditer(text):
+        value = to_number(m.group("num"))
+        if value is None or not 0 < value <= 10:
+            continue
+        found.append(Figure(value=value * 10, unit="%", text=m.group(0), role="percent_done"))
+    return found

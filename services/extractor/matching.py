@@ -1,0 +1,262 @@
+"""Finding the commitments an article speaks of, and what it says of them.
+
+Pipeline per article (pure; no I/O):
+1. candidates: one Aho-Corasick pass over the text finds every anchor and
+   keyword of every commitment;
+2. windows: hits are grouped by sentence; a commitment is a candidate in a
+   sentence when an anchor occurs there, or enough of its weighted keywords do;
+3. filters: the sentence (or the whole article) is about another district;
+   the article was published before the commitment's plan was adopted;
+4. stage and figures are read from the sentence and the one after it;
+   no stage cue at all means a mention, not evidence;
+5. per commitment, the best sentence is kept as the quote, the rest counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import ahocorasick
+
+from services.catalog.model import Commitment
+from services.events import ArticleFetched, EvidenceFound, Figure, Stage, evidence_id_for
+from services.extractor import EXTRACTOR_VERSION
+from services.extractor.figures import figures_in
+from services.extractor.places import article_focus, luqiao_markers_in, other_places_in
+from services.extractor.stages import read_stage
+from services.extractor.terms import Profile, build_profiles
+
+SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+KEYWORD_COVERAGE = 0.6
+MIN_KEYWORDS = 2
+
+# Plans are adopted at the party congress in early January.
+PLAN_ADOPTED: dict[int, date] = {2024: date(2024, 1, 10), 2025: date(2025, 1, 9)}
+
+
+@dataclass
+class Candidate:
+    profile: Profile
+    sentence_index: int
+    anchors: set[str] = field(default_factory=set)
+    keywords: set[str] = field(default_factory=set)
+
+    @property
+    def coverage(self) -> float:
+        p = self.profile
+        return sum(p.weights[k] for k in self.keywords) / p.keyword_weight
+
+    @property
+    def strength(self) -> float:
+        return (0.6 if self.anchors else 0.0) + 0.4 * self.coverage
+
+
+@dataclass
+class Match:
+    commitment: Commitment
+    quote: str
+    start: int
+    end: int
+    stage: Stage
+    figures: list[Figure]
+    confidence: float
+    reasons: list[str]
+    mentions: int = 1
+
+
+def plan_adopted(commitment: Commitment) -> date:
+    year = commitment.report.plan_year
+    return PLAN_ADOPTED.get(year, date(year, 1, 1))
+
+
+class ArticleExtractor:
+    def __init__(self, catalog: list[Commitment]) -> None:
+        self.profiles = build_profiles(catalog)
+        self.automaton = ahocorasick.Automaton()
+        index: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+        for i, p in enumerate(self.profiles):
+            for a in p.anchors:
+                index[a].append((i, True))
+            for k in p.keywords:
+                index[k].append((i, False))
+        for term, owners in index.items():
+            self.automaton.add_word(term, (term, tuple(owners)))
+        if index:
+            self.automaton.make_automaton()
+        self._empty = not index
+
+    def sentences(self, text: str) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for m in SENTENCE_RE.finditer(text) if m.group().strip()]
+
+    def candidates(self, text: str, spans: list[tuple[int, int]]) -> list[Candidate]:
+        if self._empty:
+            return []
+        starts = [s for s, _ in spans]
+        found: dict[tuple[int, int], Candidate] = {}
+        import bisect
+
+        for end, (term, owners) in self.automaton.iter(text):
+            si = bisect.bisect_right(starts, end) - 1
+            if si < 0:
+                continue
+            for pi, is_anchor in owners:
+                cand = found.get((pi, si))
+                if cand is None:
+                    cand = found[(pi, si)] = Candidate(self.profiles[pi], si)
+                (cand.anchors if is_anchor else cand.keywords).add(term)
+        return [
+            c
+            for c in found.values()
+            if c.anchors
+            or (
+                c.coverage >= KEYWORD_COVERAGE
+                and (len(c.keywords) >= MIN_KEYWORDS or len(c.profile.keywords) == 1)
+            )
+        ]
+
+    def extract(self, article: ArticleFetched) -> list[Match]:
+        text = article.text
+        spans = self.sentences(text)
+        if not spans:
+            return []
+        lead = text[: spans[min(1, len(spans) - 1)][1]]
+        focus = article_focus(article.title, lead)
+        article_is_here = bool(luqiao_markers_in(article.title + text))
+        published = article.published_at.date()
+        best: dict[str, Match] = {}
+        for cand in self.candidates(text, spans):
+            c = cand.profile.commitment
+            reasons = [f"anchor:{a}" for a in sorted(cand.anchors)] + [
+                f"keyword:{k}" for k in sorted(cand.keywords)
+            ]
+            if published < plan_adopted(c):
+                continue  # before the plan existed: not evidence on it
+            s, e = spans[cand.sentence_index]
+            sentence = text[s:e]
+            if other_places_in(sentence) and not luqiao_markers_in(sentence):
+                continue
+            if focus == "other" and not luqiao_markers_in(sentence):
+                continue
+            nxt = spans[cand.sentence_index + 1] if cand.sentence_index + 1 < len(spans) else None
+            window = sentence + (text[nxt[0] : nxt[1]] if nxt else "")
+            reading = read_stage(sentence)
+            if reading.stage is None and nxt is not None:
+                reading = read_stage(window)
+            if reading.stage is None:
+                continue  # a mention without any progress or plan: feature story
+            stage = reading.stage
+            figures = figures_in(window)
+            stage, fig_rule = _stage_against_target(c, stage, figures)
+            reasons.append(f"stage:{reading.rule}")
+            if reading.regression_code:
+                reasons.append(f"regression:{reading.regression_code}")
+            if fig_rule:
+                reasons.append(fig_rule)
+            confidence = _confidence(cand, stage, article_is_here, focus)
+            reasons.append(f"place:{focus}")
+            match = Match(c, sentence.strip(), s, e, stage, figures, confidence, reasons)
+            prev = best.get(c.id)
+            if prev is None:
+                best[c.id] = match
+            else:
+                keep = max(prev, match, key=_rank)
+                keep.mentions = prev.mentions + 1
+                best[c.id] = keep
+        return _prefer_current_plan(list(best.values()), published.year)
+
+    def evidence(self, article: ArticleFetched) -> list[EvidenceFound]:
+        return [
+            EvidenceFound(
+                evidence_id=evidence_id_for(
+                    m.commitment.id, article.article_id, article.html_sha256
+                ),
+                commitment_id=m.commitment.id,
+                article_id=article.article_id,
+                url=article.url,
+                title=article.title,
+                published_at=article.published_at,
+                quote=m.quote,
+                quote_start=m.start,
+                quote_end=m.end,
+                stage=m.stage,
+                figures=m.figures,
+                confidence=m.confidence,
+                mentions=m.mentions,
+                reasons=m.reasons,
+                html_sha256=article.html_sha256,
+                extractor_version=EXTRACTOR_VERSION,
+            )
+            for m in self.extract(article)
+        ]
+
+
+_STAGE_RANK = {
+    Stage.COMPLETED: 4,
+    Stage.DELAYED: 4,
+    Stage.STARTED: 2,
+    Stage.IN_PROGRESS: 3,
+    Stage.PLANNED: 0,
+}
+
+
+def _rank(m: Match) -> tuple[float, int]:
+    return (round(m.confidence, 2), _STAGE_RANK[m.stage])
+
+
+def _stage_against_target(
+    c: Commitment, stage: Stage, figures: list[Figure]
+) -> tuple[Stage, str | None]:
+    """ "4个中已有3个完成" is progress, not completion, of a target of 4."""
+    if stage != Stage.COMPLETED or not c.targets:
+        return stage, None
+    target = c.targets[0]
+    done = [f.value for f in figures if f.role == "done" and f.unit == target.unit]
+    if done and max(done) < target.value:
+        return Stage.IN_PROGRESS, f"figure:{max(done):g}<{target.value:g}{target.unit}"
+    pct = [f.value for f in figures if f.role == "percent_done"]
+    if pct and max(pct) < 100 and target.unit != "%":
+        return Stage.IN_PROGRESS, f"figure:{max(pct):g}%"
+    return stage, None
+
+
+def _confidence(cand: Candidate, stage: Stage, article_is_here: bool, focus: str) -> float:
+    score = 0.35 + 0.45 * min(cand.strength, 1.0)
+    if article_is_here:
+        score += 0.1
+    if focus == "luqiao":
+        score += 0.05
+    if stage == Stage.PLANNED:
+        score -= 0.05
+    return round(min(max(score, 0.0), 0.99), 3)
+
+
+def _anchors_of(m: Match) -> set[str]:
+    return {r for r in m.reasons if r.startswith("anchor:")}
+
+
+def _prefer_current_plan(matches: list[Match], year: int) -> list[Match]:
+    """A sentence naming a project that is in two years' plans is evidence on the
+    plan in force when it was published (the newest plan not after it)."""
+    by_start: dict[int, list[Match]] = defaultdict(list)
+    for m in matches:
+        by_start[m.start].append(m)
+
+    def preference(m: Match) -> tuple[bool, int]:
+        plan_year = m.commitment.report.plan_year
+        return (plan_year <= year, plan_year)
+
+    kept: list[Match] = []
+    for group in by_start.values():
+        for m in group:
+            rivals = [
+                o
+                for o in group
+                if o.commitment.report.plan_year != m.commitment.report.plan_year
+                and _anchors_of(o) & _anchors_of(m)
+            ]
+            if not any(preference(o) > preference(m) for o in rivals):
+                kept.append(m)
+    return kept

@@ -1,0 +1,338 @@
+"""The tracker's HTTP API (FastAPI): read the ledger, review evidence, export.
+
+Reads go straight to the database through `views`; writes (reviews, manual
+statuses) go through `TrackerService` so the status is re-decided at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import BaseModel, Field
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+
+from services.tracker import ledger
+from services.tracker.metrics import LedgerCollector
+from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
+from services.tracker.service import TrackerService, today_in_china
+from services.tracker.status_rules import Status
+from services.tracker.views import current_statuses
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+class Page(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[dict[str, Any]]
+
+
+class ReviewRequest(BaseModel):
+    evidence_id: str | None = Field(None, description="Evidence to confirm or reject")
+    decision: Literal["confirm", "reject", "set_status"]
+    reviewer: str = Field(min_length=1, max_length=128)
+    note: str = ""
+    status: Status | None = Field(None, description="Manual status, for decision=set_status")
+
+
+def commitment_summary(
+    c: CommitmentRow, auto: StatusRow | None, manual: StatusRow | None
+) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "report": c.report_id,
+        "plan_year": c.plan_year,
+        "section": c.section,
+        "text": c.text,
+        "kind": c.kind,
+        "deadline": c.deadline.isoformat(),
+        "targets": c.targets,
+        "retired": c.retired,
+        "status": (manual.status if manual else None)
+        or (auto.status if auto else Status.NO_EVIDENCE.value),
+        "auto_status": auto.status if auto else Status.NO_EVIDENCE.value,
+        "manual_status": manual.status if manual else None,
+        "schedule": auto.schedule if auto else None,
+        "progress_ratio": auto.progress_ratio if auto else None,
+        "status_reasons": auto.reasons if auto else [],
+        "status_as_of": auto.as_of.isoformat() if auto else None,
+    }
+
+
+def evidence_dict(e: EvidenceRow) -> dict[str, Any]:
+    return {
+        "evidence_id": e.evidence_id,
+        "commitment_id": e.commitment_id,
+        "article_id": e.article_id,
+        "url": e.url,
+        "title": e.title,
+        "published_at": e.published_at.isoformat(),
+        "quote": e.quote,
+        "quote_start": e.quote_start,
+        "quote_end": e.quote_end,
+        "stage": e.stage,
+        "figures": e.figures,
+        "confidence": e.confidence,
+        "mentions": e.mentions,
+        "reasons": e.reasons,
+        "extractor_version": e.extractor_version,
+        "superseded_by": e.superseded_by,
+        "review_state": e.review_state,
+        "reviewer": e.reviewer,
+        "received_at": e.received_at.isoformat(),
+    }
+
+
+def status_dict(s: StatusRow) -> dict[str, Any]:
+    return {
+        "status": s.status,
+        "schedule": s.schedule,
+        "progress_ratio": s.progress_ratio,
+        "as_of": s.as_of.isoformat(),
+        "rule": s.rule,
+        "reasons": s.reasons,
+        "evidence_ids": s.evidence_ids,
+        "manual": s.manual,
+        "set_by": s.set_by,
+        "decided_at": s.decided_at.isoformat(),
+    }
+
+
+def _etag_response(request: Request, payload: Any) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, default=str).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type="application/json", headers={"ETag": etag})
+
+
+def create_api(
+    service: TrackerService,
+    *,
+    readiness: ReadinessCheck | None = None,
+    lifespan: Any = None,
+    extra_routers: list[Any] | None = None,
+) -> FastAPI:
+    api = FastAPI(
+        title="luqiao-monitor tracker",
+        version="1.0.0",
+        description="Commitments of the Luqiao district work reports, their evidence and status.",
+        lifespan=lifespan,
+    )
+    registry = CollectorRegistry()
+    registry.register(LedgerCollector(service.sessions))
+
+    def session() -> Any:
+        with service.sessions() as s:
+            yield s
+
+    def require_token(authorization: str = Header("", description="Bearer token")) -> None:
+        token = service.settings.api_token
+        if not token:
+            raise HTTPException(403, "write endpoints are disabled: set LUQIAO_API_TOKEN")
+        if authorization != f"Bearer {token}":
+            raise HTTPException(401, "missing or wrong bearer token")
+
+    @api.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @api.get("/readyz", tags=["ops"])
+    async def readyz() -> Response:
+        checks = {"database": False, "broker": True}
+        try:
+            with service.sessions() as db:
+                db.execute(text("SELECT 1"))
+            checks["database"] = True
+        except Exception:  # noqa: BLE001 — any failure means not ready
+            pass
+        if readiness is not None:
+            checks["broker"] = await readiness()
+        ok = all(checks.values())
+        return Response(
+            json.dumps({"ready": ok, **checks}),
+            status_code=200 if ok else 503,
+            media_type="application/json",
+        )
+
+    @api.get("/metrics", tags=["ops"])
+    def metrics() -> Response:
+        from prometheus_client import REGISTRY
+
+        body = generate_latest(REGISTRY) + generate_latest(registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    def _rows(
+        db: Session, report: str | None, section: str | None, kind: str | None, q: str | None
+    ):  # type: ignore[no-untyped-def]
+        stmt = select(CommitmentRow).order_by(CommitmentRow.report_id, CommitmentRow.id)
+        if report:
+            stmt = stmt.where(CommitmentRow.report_id == report)
+        if section:
+            stmt = stmt.where(CommitmentRow.section_key.contains(section))
+        if kind:
+            stmt = stmt.where(CommitmentRow.kind == kind)
+        if q:
+            stmt = stmt.where(
+                or_(CommitmentRow.text.contains(q), CommitmentRow.section_key.contains(q))
+            )
+        return db.scalars(stmt).all()
+
+    def _summaries(db: Session, rows: Any, status: str | None) -> list[dict[str, Any]]:
+        auto, manual = current_statuses(db), current_statuses(db, manual=True)
+        items = [commitment_summary(c, auto.get(c.id), manual.get(c.id)) for c in rows]
+        return [i for i in items if status is None or i["status"] == status]
+
+    @api.get("/api/commitments", tags=["commitments"], response_model=Page)
+    def list_commitments(
+        request: Request,
+        report: str | None = None,
+        section: str | None = Query(None, description="Substring of the section path"),
+        status: Status | None = None,
+        kind: Literal["quantitative", "milestone", "ongoing"] | None = None,
+        q: str | None = Query(None, max_length=100, description="Text search"),
+        offset: int = Query(0, ge=0),
+        limit: int = Query(50, ge=1, le=500),
+        db: Session = Depends(session),
+    ) -> Response:
+        items = _summaries(
+            db, _rows(db, report, section, kind, q), status.value if status else None
+        )
+        page = {
+            "total": len(items),
+            "offset": offset,
+            "limit": limit,
+            "items": items[offset : offset + limit],
+        }
+        return _etag_response(request, page)
+
+    @api.get("/api/commitments.csv", tags=["export"], response_class=Response)
+    def export_csv(db: Session = Depends(session)) -> Response:
+        items = _summaries(db, _rows(db, None, None, None, None), None)
+        buf = io.StringIO()
+        fields = ["id", "report", "section", "text", "kind", "deadline", "status", "auto_status",
+                  "manual_status", "schedule", "progress_ratio"]  # fmt: skip
+        writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for item in items:
+            writer.writerow({**item, "section": " › ".join(item["section"])})
+        return Response(
+            "\ufeff" + buf.getvalue(),  # BOM so spreadsheet programs read UTF-8 Chinese
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="luqiao-commitments.csv"'},
+        )
+
+    @api.get("/api/commitments.json", tags=["export"])
+    def export_json(db: Session = Depends(session)) -> list[dict[str, Any]]:
+        return _summaries(db, _rows(db, None, None, None, None), None)
+
+    @api.get("/api/commitments/{commitment_id}", tags=["commitments"])
+    def get_commitment(
+        commitment_id: str, request: Request, db: Session = Depends(session)
+    ) -> Response:
+        c = db.get(CommitmentRow, commitment_id)
+        if c is None:
+            raise HTTPException(404, f"no commitment {commitment_id!r}")
+        auto = ledger.latest_status(db, c.id)
+        manual = ledger.latest_status(db, c.id, manual=True)
+        evidence = db.scalars(
+            select(EvidenceRow)
+            .where(EvidenceRow.commitment_id == c.id)
+            .order_by(EvidenceRow.published_at.desc())
+        ).all()
+        history = db.scalars(
+            select(StatusRow).where(StatusRow.commitment_id == c.id).order_by(StatusRow.id)
+        ).all()
+        payload = {
+            **commitment_summary(c, auto, manual),
+            "aliases": c.aliases,
+            "related": c.related,
+            "evidence": [evidence_dict(e) for e in evidence],
+            "status_history": [status_dict(s) for s in history],
+            "target_progress": {
+                "targets": c.targets,
+                "progress_ratio": auto.progress_ratio if auto else None,
+                "schedule": auto.schedule if auto else None,
+            },
+        }
+        return _etag_response(request, payload)
+
+    @api.get("/api/evidence", tags=["evidence"], response_model=Page)
+    def list_evidence(
+        request: Request,
+        since: datetime | None = Query(None, description="Received at or after (ISO 8601)"),
+        review_state: Literal["auto", "pending", "confirmed", "rejected"] | None = None,
+        offset: int = Query(0, ge=0),
+        limit: int = Query(100, ge=1, le=1000),
+        db: Session = Depends(session),
+    ) -> Response:
+        stmt = select(EvidenceRow).order_by(EvidenceRow.received_at, EvidenceRow.evidence_id)
+        if since is not None:
+            stmt = stmt.where(EvidenceRow.received_at >= since)
+        if review_state is not None:
+            stmt = stmt.where(EvidenceRow.review_state == review_state)
+        rows = db.scalars(stmt).all()
+        items = [evidence_dict(e) for e in rows[offset : offset + limit]]
+        return _etag_response(
+            request, {"total": len(rows), "offset": offset, "limit": limit, "items": items}
+        )
+
+    @api.get("/api/articles/{article_id}", tags=["evidence"])
+    def get_article(article_id: str, db: Session = Depends(session)) -> dict[str, Any]:
+        rows = db.scalars(select(EvidenceRow).where(EvidenceRow.article_id == article_id)).all()
+        if not rows:
+            raise HTTPException(404, f"no evidence from article {article_id!r}")
+        first = rows[0]
+        return {
+            "article_id": article_id,
+            "url": first.url,
+            "title": first.title,
+            "published_at": first.published_at.isoformat(),
+            "revisions": sorted({r.html_sha256 for r in rows}),
+            "evidence": [evidence_dict(e) for e in rows],
+        }
+
+    @api.post(
+        "/api/commitments/{commitment_id}/review",
+        tags=["review"],
+        dependencies=[Depends(require_token)],
+    )
+    def review(
+        commitment_id: str, body: ReviewRequest, as_of: date | None = None
+    ) -> dict[str, Any]:
+        if commitment_id not in service.catalog:
+            raise HTTPException(404, f"no commitment {commitment_id!r}")
+        try:
+            result = service.review(commitment_id, body.decision, body.reviewer, body.note,
+                                    evidence_id=body.evidence_id, status=body.status,
+                                    as_of=as_of or today_in_china())  # fmt: skip
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return result
+
+    for router in extra_routers or []:
+        api.include_router(router)
+
+    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        from services.tracker.web_page import render_index
+
+        with service.sessions() as db:
+            return HTMLResponse(
+                render_index(_summaries(db, _rows(db, None, None, None, None), None))
+            )
+
+    return api

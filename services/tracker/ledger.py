@@ -1,0 +1,200 @@
+"""The evidence ledger and status store: every SQL statement of the tracker's
+write path lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.catalog.model import Commitment
+from services.events import CHINA_TZ, EvidenceFound, Stage, StatusChanged, status_event_id_for
+from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
+from services.tracker.status_rules import REGRESSION_CODES, CountedEvidence, Decision, decide
+
+COUNTING_REVIEW_STATES = ("auto", "confirmed")
+
+
+def now() -> datetime:
+    return datetime.now(CHINA_TZ)
+
+
+def sync_catalog(session: Session, commitments: Iterable[Commitment]) -> tuple[int, int]:
+    """Upsert by id; a commitment no longer in the catalog is retired, never deleted."""
+    seen: set[str] = set()
+    stamp = now()
+    existing = {row.id: row for row in session.scalars(select(CommitmentRow))}
+    for c in commitments:
+        seen.add(c.id)
+        row = existing.get(c.id) or CommitmentRow(id=c.id)
+        row.report_id = c.report.id
+        row.plan_year = c.report.plan_year
+        row.section = list(c.section)
+        row.section_key = " › ".join(c.section)[:255]
+        row.text = c.text
+        row.kind = c.kind
+        row.deadline = c.deadline
+        row.targets = [t.model_dump() for t in c.targets]
+        row.aliases = list(c.aliases)
+        row.related = [r.model_dump() for r in c.related]
+        row.retired = False
+        row.updated_at = stamp
+        session.add(row)
+    retired = 0
+    for cid, row in existing.items():
+        if cid not in seen and not row.retired:
+            row.retired = True
+            row.updated_at = stamp
+            retired += 1
+    return len(seen), retired
+
+
+def record_evidence(session: Session, ev: EvidenceFound, review_threshold: float) -> bool:
+    """Store once (idempotent on evidence_id). A new revision of the same article
+    supersedes that article's earlier evidence on the same commitment; both stay."""
+    if session.get(EvidenceRow, ev.evidence_id) is not None:
+        return False
+    earlier = session.scalars(
+        select(EvidenceRow).where(
+            EvidenceRow.commitment_id == ev.commitment_id,
+            EvidenceRow.article_id == ev.article_id,
+            EvidenceRow.superseded_by.is_(None),
+        )
+    ).all()
+    for old in earlier:
+        old.superseded_by = ev.evidence_id
+    session.add(
+        EvidenceRow(
+            evidence_id=ev.evidence_id,
+            commitment_id=ev.commitment_id,
+            article_id=ev.article_id,
+            url=ev.url,
+            title=ev.title,
+            published_at=ev.published_at,
+            quote=ev.quote,
+            quote_start=ev.quote_start,
+            quote_end=ev.quote_end,
+            stage=ev.stage.value,
+            figures=[f.model_dump() for f in ev.figures],
+            confidence=ev.confidence,
+            mentions=ev.mentions,
+            reasons=list(ev.reasons),
+            html_sha256=ev.html_sha256,
+            extractor_version=ev.extractor_version,
+            received_at=now(),
+            review_state="auto" if ev.confidence >= review_threshold else "pending",
+        )
+    )
+    session.flush()
+    return True
+
+
+def _as_counted(row: EvidenceRow, commitment: Commitment) -> CountedEvidence:
+    unit = commitment.targets[0].unit if commitment.targets else None
+    done_value = percent_done = None
+    for fig in row.figures:
+        if fig.get("role") == "percent_done":
+            percent_done = max(percent_done or 0.0, float(fig["value"]) / 100.0)
+        elif fig.get("role") == "done" and unit is not None and fig.get("unit") == unit:
+            done_value = max(done_value or 0.0, float(fig["value"]))
+    code = next(
+        (
+            r.split(":", 1)[1]
+            for r in row.reasons
+            if isinstance(r, str)
+            and r.startswith("regression:")
+            and r.split(":", 1)[1] in REGRESSION_CODES
+        ),
+        None,
+    )
+    published = (
+        row.published_at if row.published_at.tzinfo else row.published_at.replace(tzinfo=CHINA_TZ)
+    )
+    return CountedEvidence(
+        row.evidence_id, Stage(row.stage), published, done_value, percent_done, code
+    )
+
+
+def counted_evidence(session: Session, commitment: Commitment) -> list[CountedEvidence]:
+    rows = session.scalars(
+        select(EvidenceRow).where(
+            EvidenceRow.commitment_id == commitment.id,
+            EvidenceRow.superseded_by.is_(None),
+            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
+        )
+    ).all()
+    return [_as_counted(r, commitment) for r in rows]
+
+
+def latest_status(
+    session: Session, commitment_id: str, *, manual: bool = False
+) -> StatusRow | None:
+    return session.scalars(
+        select(StatusRow)
+        .where(StatusRow.commitment_id == commitment_id, StatusRow.manual.is_(manual))
+        .order_by(StatusRow.id.desc())
+        .limit(1)
+    ).first()
+
+
+def is_restated_later(commitment: Commitment) -> bool:
+    return any(r.relation == "restated_in" for r in commitment.related)
+
+
+def evaluate(
+    session: Session, commitment: Commitment, as_of: date, *, stall_days: int
+) -> StatusChanged | None:
+    """Decide the status and store it when it changed; returns the change event."""
+    decision = decide(
+        commitment,
+        counted_evidence(session, commitment),
+        as_of,
+        stall_days=stall_days,
+        restated_in_later_plan=is_restated_later(commitment),
+    )
+    previous = latest_status(session, commitment.id)
+    if previous is not None and (previous.status, previous.schedule) == (
+        decision.status.value,
+        decision.schedule.value if decision.schedule else None,
+    ):
+        return None
+    return _store_decision(session, commitment.id, decision, as_of, previous)
+
+
+def _store_decision(
+    session: Session, commitment_id: str, d: Decision, as_of: date, previous: StatusRow | None
+) -> StatusChanged | None:
+    basis = f"{d.rule}|{d.schedule}|{','.join(sorted(d.evidence_ids))}"
+    event_id = status_event_id_for(commitment_id, d.status.value, as_of, basis)
+    exists = session.scalar(select(func.count()).where(StatusRow.status_event_id == event_id))
+    if exists:
+        return None
+    stamp = now()
+    session.add(
+        StatusRow(
+            commitment_id=commitment_id,
+            status=d.status.value,
+            schedule=d.schedule.value if d.schedule else None,
+            progress_ratio=d.progress_ratio,
+            as_of=as_of,
+            rule=d.rule,
+            reasons=d.reasons,
+            evidence_ids=d.evidence_ids,
+            manual=False,
+            status_event_id=event_id,
+            decided_at=stamp,
+        )
+    )
+    session.flush()
+    return StatusChanged(
+        status_event_id=event_id,
+        commitment_id=commitment_id,
+        old_status=previous.status if previous else None,
+        new_status=d.status.value,
+        as_of=as_of,
+        reasons=[f"rule:{d.rule}", *d.reasons],
+        schedule=d.schedule.value if d.schedule else None,
+        changed_at=stamp,
+    )

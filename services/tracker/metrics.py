@@ -1,0 +1,107 @@
+"""Per-commitment and per-section metrics, read from the database at scrape time.
+
+A collector (rather than gauges set by handlers) keeps every replica and the
+embedded mode truthful: the numbers are the ledger's, not one process's memory.
+
+Labels and cardinality: `commitment_id` (one per catalog entry, ~300), `report`
+(one per plan year), `section` (~40), `status` (9). Per-commitment status is
+one series per (commitment, status): ~2,700 series.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
+from services.tracker.status_rules import Status
+from services.tracker.views import current_statuses
+
+
+class LedgerCollector(Collector):
+    def __init__(self, sessions: sessionmaker[Session], clock=datetime.now) -> None:  # type: ignore[no-untyped-def]
+        self.sessions = sessions
+        self.clock = clock
+
+    def describe(self) -> list:  # type: ignore[type-arg]
+        return []  # computed at scrape time; no registration-time query
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        status = GaugeMetricFamily(
+            "luqiao_commitment_status",
+            "1 for the commitment's current status, else 0",
+            labels=["commitment_id", "report", "status"],
+        )
+        evidence = GaugeMetricFamily(
+            "luqiao_commitment_evidence_count",
+            "Evidence items that count (not superseded, not rejected)",
+            labels=["commitment_id", "report"],
+        )
+        last = GaugeMetricFamily(
+            "luqiao_commitment_last_evidence_timestamp_seconds",
+            "Publication time of the newest evidence",
+            labels=["commitment_id", "report"],
+        )
+        progress = GaugeMetricFamily(
+            "luqiao_commitment_target_progress_ratio",
+            "Reported progress against the target (0..1)",
+            labels=["commitment_id", "report"],
+        )
+        days = GaugeMetricFamily(
+            "luqiao_commitment_days_to_deadline",
+            "Days until the deadline (negative when passed)",
+            labels=["commitment_id", "report"],
+        )
+        section = GaugeMetricFamily(
+            "luqiao_section_commitments",
+            "Commitments per report, section and status",
+            labels=["report", "section", "status"],
+        )
+        with self.sessions() as session:
+            commitments = session.scalars(
+                select(CommitmentRow).where(CommitmentRow.retired.is_(False))
+            ).all()
+            current = current_statuses(session)
+            counts = dict(
+                session.execute(
+                    select(EvidenceRow.commitment_id, func.count())
+                    .where(
+                        EvidenceRow.superseded_by.is_(None),
+                        EvidenceRow.review_state.in_(("auto", "confirmed")),
+                    )
+                    .group_by(EvidenceRow.commitment_id)
+                ).all()
+            )
+            newest = dict(
+                session.execute(
+                    select(EvidenceRow.commitment_id, func.max(EvidenceRow.published_at))
+                    .where(EvidenceRow.superseded_by.is_(None))
+                    .group_by(EvidenceRow.commitment_id)
+                ).all()
+            )
+        today = self.clock().date()
+        per_section: Counter[tuple[str, str, str]] = Counter()
+        for c in commitments:
+            row: StatusRow | None = current.get(c.id)
+            now_status = row.status if row else Status.NO_EVIDENCE.value
+            for s in Status:
+                status.add_metric(
+                    [c.id, c.report_id, s.value], 1.0 if s.value == now_status else 0.0
+                )
+            evidence.add_metric([c.id, c.report_id], float(counts.get(c.id, 0)))
+            if c.id in newest and newest[c.id] is not None:
+                last.add_metric([c.id, c.report_id], newest[c.id].timestamp())
+            if row is not None and row.progress_ratio is not None:
+                progress.add_metric([c.id, c.report_id], row.progress_ratio)
+            days.add_metric([c.id, c.report_id], float((c.deadline - today).days))
+            top_section = c.section[0] if c.section else ""
+            per_section[(c.report_id, top_section, now_status)] += 1
+        for (report, sec, st), n in sorted(per_section.items()):
+            section.add_metric([report, sec, st], float(n))
+        yield from (status, evidence, last, progress, days, section)

@@ -1,0 +1,181 @@
+"""The tracker's handlers, independent of how evidence arrives.
+
+The Kafka app (`app.py`) and the embedded one-process mode both call
+`TrackerService.handle_evidence`; neither has its own logic.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+import structlog
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.catalog import load_catalog
+from services.catalog.model import Commitment
+from services.events import CHINA_TZ, EvidenceFound, StatusChanged, status_event_id_for
+from services.pipeline_metrics import EVENTS_CONSUMED, HANDLER_SECONDS
+from services.tracker import ledger
+from services.tracker.database import make_engine, migrate, session_factory
+from services.tracker.models import EvidenceRow, StatusRow
+from services.tracker.settings import TrackerSettings
+
+log = structlog.get_logger("tracker")
+
+StatusListener = Callable[[Session, list[StatusChanged]], None]
+
+
+def today_in_china() -> date:
+    return datetime.now(CHINA_TZ).date()
+
+
+class TrackerService:
+    def __init__(
+        self,
+        settings: TrackerSettings,
+        catalog: Sequence[Commitment] | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.catalog = {c.id: c for c in (catalog if catalog is not None else load_catalog())}
+        self.engine = engine or make_engine(settings.database_url)
+        self.sessions: sessionmaker[Session] = session_factory(self.engine)
+        self.listeners: list[StatusListener] = []
+
+    def start(self, as_of: date | None = None) -> list[StatusChanged]:
+        """Migrate, load the catalog, and decide every status once, so deadlines
+        that passed before the first run show as overdue at once."""
+        migrate(self.engine)
+        with self.sessions.begin() as session:
+            kept, retired = ledger.sync_catalog(session, self.catalog.values())
+        log.info("catalog synced", commitments=kept, retired=retired)
+        return self.reevaluate(as_of)
+
+    def add_listener(self, listener: StatusListener) -> None:
+        """Called inside the same transaction as the status change (outbox style)."""
+        self.listeners.append(listener)
+
+    def handle_evidence(
+        self, evidence: EvidenceFound, as_of: date | None = None
+    ) -> list[StatusChanged]:
+        return self.handle_batch([evidence], as_of)
+
+    def handle_batch(
+        self, batch: Sequence[EvidenceFound], as_of: date | None = None
+    ) -> list[StatusChanged]:
+        """Store a batch in one transaction and re-decide each touched commitment once.
+
+        Evidence already stored (a replay) touches nothing, so it changes no
+        status and notifies nobody.
+        """
+        started = time.perf_counter()
+        for ev in batch:
+            if ev.commitment_id not in self.catalog:
+                raise UnknownCommitment(ev.commitment_id)
+        changes: list[StatusChanged] = []
+        with self.sessions.begin() as session:
+            touched: dict[str, None] = {}
+            for ev in batch:
+                if ledger.record_evidence(session, ev, self.settings.review_threshold):
+                    touched[ev.commitment_id] = None
+            day = as_of or today_in_china()
+            for cid in touched:
+                change = ledger.evaluate(
+                    session, self.catalog[cid], day, stall_days=self.settings.stall_days
+                )
+                if change is not None:
+                    changes.append(change)
+            if changes:
+                self._notify(session, changes)
+        EVENTS_CONSUMED.labels(service="tracker", topic="evidence").inc(len(batch))
+        HANDLER_SECONDS.labels(service="tracker", handler="evidence_batch").observe(
+            time.perf_counter() - started
+        )
+        return changes
+
+    def reevaluate(self, as_of: date | None = None) -> list[StatusChanged]:
+        """Daily pass: deadlines and stalls change status without new evidence."""
+        day = as_of or today_in_china()
+        changes: list[StatusChanged] = []
+        with self.sessions.begin() as session:
+            for commitment in self.catalog.values():
+                change = ledger.evaluate(
+                    session, commitment, day, stall_days=self.settings.stall_days
+                )
+                if change is not None:
+                    changes.append(change)
+            if changes:
+                self._notify(session, changes)
+        log.info("statuses re-evaluated", as_of=day.isoformat(), changed=len(changes))
+        return changes
+
+    def review(
+        self,
+        commitment_id: str,
+        decision: str,
+        reviewer: str,
+        note: str,
+        *,
+        evidence_id: str | None,
+        status: object | None,
+        as_of: date,
+    ) -> dict[str, object]:
+        """An auditor confirms or rejects evidence in the review queue, or sets a manual
+        status; stored with the reviewer, and the status is re-decided at once."""
+        commitment = self.catalog[commitment_id]
+        with self.sessions.begin() as session:
+            stamp = ledger.now()
+            if decision in ("confirm", "reject"):
+                if evidence_id is None:
+                    raise ValueError("evidence_id is required to confirm or reject evidence")
+                row = session.get(EvidenceRow, evidence_id)
+                if row is None or row.commitment_id != commitment_id:
+                    raise LookupError(
+                        f"no evidence {evidence_id!r} on commitment {commitment_id!r}"
+                    )
+                row.review_state = "confirmed" if decision == "confirm" else "rejected"
+                row.reviewer, row.review_note, row.reviewed_at = reviewer, note, stamp
+                change = ledger.evaluate(
+                    session, commitment, as_of, stall_days=self.settings.stall_days
+                )
+                changes = [change] if change else []
+            else:
+                if status is None:
+                    raise ValueError("status is required for set_status")
+                value = getattr(status, "value", status)
+                event_id = status_event_id_for(
+                    commitment_id, str(value), as_of, f"manual|{reviewer}|{stamp.isoformat()}"
+                )
+                session.add(
+                    StatusRow(
+                        commitment_id=commitment_id, status=str(value), schedule=None, progress_ratio=None,
+                        as_of=as_of, rule="manual", reasons=[note or "set by auditor"], evidence_ids=[],
+                        manual=True, set_by=reviewer, status_event_id=event_id, decided_at=stamp,
+                    )
+                )  # fmt: skip
+                changes = [
+                    StatusChanged(
+                        status_event_id=event_id, commitment_id=commitment_id, old_status=None,
+                        new_status=str(value), as_of=as_of, reasons=[f"manual:{reviewer}", note],
+                        changed_at=stamp,
+                    )
+                ]  # fmt: skip
+            if changes:
+                self._notify(session, changes)
+        return {
+            "commitment_id": commitment_id,
+            "decision": decision,
+            "changes": [c.model_dump(mode="json") for c in changes],
+        }
+
+    def _notify(self, session: Session, changes: list[StatusChanged]) -> None:
+        for listener in self.listeners:
+            listener(session, changes)
+
+
+class UnknownCommitment(ValueError):
+    def __init__(self, commitment_id: str) -> None:
+        super().__init__(f"evidence names unknown commitment {commitment_id!r}")

@@ -1,0 +1,38 @@
+"""The public web page: every commitment, its status and latest quote."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+STATUS_LABELS = {
+    "no_evidence": "暂无进展报道",
+    "planned_only": "仅见计划表述",
+    "in_progress": "推进中",
+    "achieved": "已完成",
+    "partially_achieved": "部分完成",
+    "stalled": "停滞",
+    "overdue": "逾期未完成",
+    "carried_over": "转入下年",
+    "disputed": "说法不一",
+}
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+
+
+def render_index(items: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    return (
+        _env().get_template("index.html").render(items=items, counts=counts, labels=STATUS_LABELS)
+    )
