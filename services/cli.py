@@ -63,7 +63,7 @@ def run(
     from services.embedded import EmbeddedPipeline, poll_loop
     from services.extractor.handler import ExtractorHandler
     from services.extractor.settings import ExtractorSettings
-    from services.tracker.api import create_api
+    from services.tracker.app import tracker_api
     from services.tracker.service import TrackerService
     from services.tracker.settings import TrackerSettings
 
@@ -71,7 +71,7 @@ def run(
     overrides = {"database_url": database_url} if database_url else {}
     tracker_settings = TrackerSettings(**overrides)  # type: ignore[arg-type]
     tracker = TrackerService(tracker_settings)
-    tracker.start()
+    api = tracker_api(tracker)  # migrates and decides every status on start-up
     pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker)
     crawl_overrides: dict[str, object] = {"database_url": tracker_settings.database_url}
     if site_url:
@@ -83,7 +83,7 @@ def run(
     poller.start()
     try:
         uvicorn.run(
-            create_api(tracker),
+            api,
             host=host or tracker_settings.http_host,
             port=port or tracker_settings.http_port,
             log_level="info",

@@ -7,13 +7,14 @@ that a poison message is diverted instead of crashing the consumer.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import datetime
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.events import CHINA_TZ, SCHEMA_VERSION, DeadLetter
+from services.events import CHINA_TZ, DEADLETTER_MAX_ORIGINAL, SCHEMA_VERSION, DeadLetter
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,14 +48,27 @@ def decode_event(raw: bytes, model: type[M]) -> M:
 
 
 def dead_letter(
-    raw: bytes, *, reason: str, source_topic: str, service: str, key: bytes | None = None
+    raw: bytes,
+    *,
+    reason: str,
+    source_topic: str,
+    service: str,
+    key: bytes | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
 ) -> DeadLetter:
+    kept = raw[:DEADLETTER_MAX_ORIGINAL]
     return DeadLetter(
         source_topic=source_topic,
         service=service,
         reason=reason,
-        original_b64=base64.b64encode(raw).decode(),
+        original_b64=base64.b64encode(kept).decode(),
+        original_truncated=len(kept) < len(raw),
+        original_size=len(raw),
+        original_sha256=hashlib.sha256(raw).hexdigest(),
         original_key=key.decode(errors="replace") if key else None,
+        source_partition=partition,
+        source_offset=offset,
         failed_at=datetime.now(CHINA_TZ),
     )
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
+DEADLETTER_MAX_ORIGINAL = 256 * 1024
 CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
 
 # Default topic names; each service reads the real names from its settings.
@@ -141,11 +142,21 @@ class StatusChanged(Event):
 
 
 class DeadLetter(Event):
-    """luqiao.deadletter: what could not be handled, why, and the bytes as received."""
+    """luqiao.deadletter: what could not be handled, why, and the bytes as received.
+
+    Originals larger than `DEADLETTER_MAX_ORIGINAL` are cut (a dead letter must
+    fit the topic's message size); the sha256, size and source offset still
+    identify the full message, which stays in its own topic until retention.
+    """
 
     source_topic: str
     service: str
     reason: str
     original_b64: str
+    original_truncated: bool = False
+    original_size: int = 0
+    original_sha256: str = ""
     original_key: str | None = None
+    source_partition: int | None = None
+    source_offset: int | None = None
     failed_at: AwareDatetime

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 
 from faststream import FastStream
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
+from faststream.specification import AsyncAPI
 
 from services.events import DeadLetter, EvidenceFound
 from services.extractor.handler import ExtractorHandler
@@ -45,20 +47,22 @@ def build_app(settings: ExtractorSettings, handler: ExtractorHandler | None = No
         title="ArticleFetched",
         description="Articles from the crawler; poison messages go to the dead-letter topic.",
     )
-    async def on_articles(body: list[bytes], msg: KafkaMessage) -> None:
+    async def on_articles(msg: KafkaMessage) -> None:
+        # Raw bytes, not FastStream's decoding: a poison message must reach us to be diverted.
+        body: list[bytes] = list(msg.body)
         records = (
             msg.raw_message if isinstance(msg.raw_message, (list, tuple)) else [msg.raw_message]
         )
-        keys = [getattr(r, "key", None) for r in records]
+        meta = [
+            (getattr(r, "key", None), getattr(r, "partition", None), getattr(r, "offset", None))
+            for r in records
+        ]
         pending = []
         for i, raw in enumerate(body):
-            outcome = handler.handle_raw(raw, keys[i] if i < len(keys) else None)
+            key, partition, offset = meta[i] if i < len(meta) else (None, None, None)
+            outcome = handler.handle_raw(raw, key, partition, offset)
             if outcome.dead is not None:
-                pending.append(
-                    await dead_out.publish(
-                        outcome.dead, key=outcome.dead.original_key, no_confirm=True
-                    )
-                )
+                pending.append(await dead_out.publish(outcome.dead, key=key, no_confirm=True))
             for ev in outcome.evidence:
                 pending.append(
                     await evidence_out.publish(ev, key=ev.commitment_id.encode(), no_confirm=True)
@@ -66,4 +70,7 @@ def build_app(settings: ExtractorSettings, handler: ExtractorHandler | None = No
         if pending:
             await asyncio.gather(*pending)
 
-    return FastStream(broker, title="luqiao-monitor extractor")
+    return FastStream(
+        broker,
+        specification=AsyncAPI(broker, title="luqiao-monitor extractor", version="1.0.0"),
+    )

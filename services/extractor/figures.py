@@ -36,6 +36,7 @@ DONE_BEFORE = (
     "新增",
 )
 TARGET_BEFORE = ("计划", "目标", "全年", "今年", "共", "力争", "要")
+_CLAUSE_BREAK = re.compile(r"[,，;；。:：!！?？]")
 PERCENT_CONTEXT = ("完成", "进度", "形象进度", "达到", "已")
 
 
@@ -51,13 +52,14 @@ def to_number(raw: str) -> float | None:
 def _role(before: str, after: str, unit: str) -> str:
     if unit == "%":
         return "percent_done" if any(w in before[-8:] for w in PERCENT_CONTEXT) else "other"
-    if after.startswith("中") or after.startswith("的") and "中" in after[:12]:
+    if after.startswith("中") or (after.startswith("的") and "中" in after[:12]):
         return "target"
-    tail = before[-6:]
-    if any(tail.endswith(w) or w in tail[-4:] for w in DONE_BEFORE):
+    # A plan word governs the number unless "已" (already) comes after it.
+    plan_at = max((before.rfind(w) for w in TARGET_BEFORE), default=-1)
+    if plan_at >= 0 and "已" not in before[plan_at:]:
+        return "target"
+    if any(w in before for w in DONE_BEFORE):
         return "done"
-    if any(w in before[-8:] for w in TARGET_BEFORE):
-        return "target"
     return "other"
 
 
@@ -68,6 +70,7 @@ def figures_in(text: str) -> list[Figure]:
         if value is None:
             continue
         before, after = text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 12]
+        before = _CLAUSE_BREAK.split(before)[-1]  # what governs a number is in its clause
         found.append(
             Figure(
                 value=value,

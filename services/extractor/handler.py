@@ -41,7 +41,13 @@ class ExtractorHandler:
     def handle_article(self, article: ArticleFetched) -> list[EvidenceFound]:
         return self.extractor.evidence(article)
 
-    def handle_raw(self, raw: bytes, key: bytes | None = None) -> Outcome:
+    def handle_raw(
+        self,
+        raw: bytes,
+        key: bytes | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> Outcome:
         started = time.perf_counter()
         EVENTS_CONSUMED.labels(service="extractor", topic="articles").inc()
         try:
@@ -55,6 +61,8 @@ class ExtractorHandler:
                     source_topic=self.settings.articles_topic,
                     service="extractor",
                     key=key,
+                    partition=partition,
+                    offset=offset,
                 )
             )
         outcome = Outcome(evidence=self.handle_article(article))

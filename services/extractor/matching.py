@@ -43,6 +43,8 @@ class Candidate:
     sentence_index: int
     anchors: set[str] = field(default_factory=set)
     keywords: set[str] = field(default_factory=set)
+    focus: int = -1  # offset of the first anchor (else keyword) hit in the text
+    anchor_focus: int = -1
 
     @property
     def coverage(self) -> float:
@@ -65,6 +67,29 @@ class Match:
     confidence: float
     reasons: list[str]
     mentions: int = 1
+
+
+def _enough_keywords(c: Candidate) -> bool:
+    """Without a name, several weighted keywords must co-occur; a lone keyword
+    counts only when it is the commitment's only one and is not a short, common word."""
+    if c.coverage < KEYWORD_COVERAGE:
+        return False
+    if len(c.keywords) >= MIN_KEYWORDS:
+        return True
+    return len(c.profile.keywords) == 1 and all(len(k) >= 3 for k in c.keywords)
+
+
+def reporting_year(article: ArticleFetched) -> int:
+    """The year an article reports on. A story early in the year that looks back
+    ("2024年…", "去年", "回顾") reports on the year before: its events precede
+    the new plan and are evidence on the old one."""
+    year = article.published_at.year
+    if article.published_at.month > 2:
+        return year
+    text = article.title + article.text
+    back = text.count(f"{year - 1}年") + text.count("去年") + text.count("回顾")
+    ahead = text.count(f"{year}年") + text.count("今年")
+    return year - 1 if back > ahead else year
 
 
 def plan_adopted(commitment: Commitment) -> date:
@@ -107,6 +132,12 @@ class ArticleExtractor:
                 if cand is None:
                     cand = found[(pi, si)] = Candidate(self.profiles[pi], si)
                 (cand.anchors if is_anchor else cand.keywords).add(term)
+                start = end - len(term) + 1
+                first_anchor = is_anchor and len(cand.anchors) == 1 and cand.anchor_focus < 0
+                if first_anchor:
+                    cand.anchor_focus = start
+                if cand.focus < 0 or first_anchor:
+                    cand.focus = start
         return [
             c
             for c in found.values()
@@ -126,14 +157,15 @@ class ArticleExtractor:
         focus = article_focus(article.title, lead)
         article_is_here = bool(luqiao_markers_in(article.title + text))
         published = article.published_at.date()
+        about_year = reporting_year(article)
         best: dict[str, Match] = {}
         for cand in self.candidates(text, spans):
             c = cand.profile.commitment
             reasons = [f"anchor:{a}" for a in sorted(cand.anchors)] + [
                 f"keyword:{k}" for k in sorted(cand.keywords)
             ]
-            if published < plan_adopted(c):
-                continue  # before the plan existed: not evidence on it
+            if published < plan_adopted(c) or c.report.plan_year > about_year:
+                continue  # events before the plan existed: not evidence on it
             s, e = spans[cand.sentence_index]
             sentence = text[s:e]
             if other_places_in(sentence) and not luqiao_markers_in(sentence):
@@ -142,13 +174,18 @@ class ArticleExtractor:
                 continue
             nxt = spans[cand.sentence_index + 1] if cand.sentence_index + 1 < len(spans) else None
             window = sentence + (text[nxt[0] : nxt[1]] if nxt else "")
-            reading = read_stage(sentence)
-            if reading.stage is None and nxt is not None:
-                reading = read_stage(window)
+            reading = read_stage(sentence, cand.focus - s)
+            if reading.stage is None and nxt is not None and _continues(text[nxt[0] : nxt[1]]):
+                reading = read_stage(window, cand.focus - s)
             if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
             stage = reading.stage
-            figures = figures_in(window)
+            continued = (
+                reading.rule != "no_stage_cue"
+                and nxt is not None
+                and _continues(text[nxt[0] : nxt[1]])
+            )
+            figures = figures_in(window if continued else sentence)
             stage, fig_rule = _stage_against_target(c, stage, figures)
             reasons.append(f"stage:{reading.rule}")
             if reading.regression_code:
@@ -165,7 +202,7 @@ class ArticleExtractor:
                 keep = max(prev, match, key=_rank)
                 keep.mentions = prev.mentions + 1
                 best[c.id] = keep
-        return _prefer_current_plan(list(best.values()), published.year)
+        return _prefer_current_plan(list(best.values()), about_year)
 
     def evidence(self, article: ArticleFetched) -> list[EvidenceFound]:
         return [
@@ -191,6 +228,27 @@ class ArticleExtractor:
             )
             for m in self.extract(article)
         ]
+
+
+# A following sentence that opens like these continues the story of the match.
+CONTINUATIONS = (
+    "目前",
+    "截至",
+    "其中",
+    "现已",
+    "已",
+    "该项目",
+    "项目",
+    "工程",
+    "该工程",
+    "如今",
+    "眼下",
+    "预计",
+)
+
+
+def _continues(sentence: str) -> bool:
+    return sentence.lstrip().startswith(CONTINUATIONS)
 
 
 _STAGE_RANK = {
@@ -234,7 +292,11 @@ def _confidence(cand: Candidate, stage: Stage, article_is_here: bool, focus: str
 
 
 def _anchors_of(m: Match) -> set[str]:
-    return {r for r in m.reasons if r.startswith("anchor:")}
+    return {r.removeprefix("anchor:") for r in m.reasons if r.startswith("anchor:")}
+
+
+def _same_thing(a: set[str], b: set[str]) -> bool:
+    return any(x in y or y in x for x in a for y in b)
 
 
 def _prefer_current_plan(matches: list[Match], year: int) -> list[Match]:
@@ -255,7 +317,7 @@ def _prefer_current_plan(matches: list[Match], year: int) -> list[Match]:
                 o
                 for o in group
                 if o.commitment.report.plan_year != m.commitment.report.plan_year
-                and _anchors_of(o) & _anchors_of(m)
+                and _same_thing(_anchors_of(o), _anchors_of(m))
             ]
             if not any(preference(o) > preference(m) for o in rivals):
                 kept.append(m)

@@ -21,6 +21,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.COMPLETED: (
         "竣工验收", "通过验收", "投入使用", "正式开放", "建成投用", "全面完成", "顺利完成",
+        "全部完成", "基本建成",
         "建成", "竣工", "完工", "投用", "投运", "投产", "开园", "开业", "落成", "签约", "签下",
         "创成", "获评", "获批", "成功创建", "入选", "揭牌", "挂牌", "成立", "通车", "贯通",
         "打通", "实现", "达到", "交付", "上线", "启用", "通过", "落地", "摘得", "荣获",
@@ -47,6 +48,9 @@ MODALS = (
     "打算",
 )
 NEGATIONS = ("尚未", "仍未", "暂未", "没有", "未", "不")
+QUESTIONS = ("何时", "是否", "能否", "什么时候", "有没有", "吗")
+# "正在逐项落地": a completion verb under a progressive marker is progress.
+PROGRESSIVE = ("正在", "逐步", "陆续", "逐项", "加快", "持续")
 REALISED = ("已", "日前", "目前", "近日", "正式", "顺利", "成功", "全面", "首批", "了")
 
 _CLAUSE_SPLIT = re.compile(r"[,，;；:：、]")
@@ -90,6 +94,9 @@ def _negated(clause: str, pos: int) -> bool:
     return any(window.endswith(n) or n in window for n in NEGATIONS)
 
 
+_CODE_PRIORITY = ("暂缓", "延期", "调整")
+
+
 def _regression_code(cue: str) -> str:
     if cue in ("暂缓", "缓建", "搁置", "停工"):
         return "暂缓"
@@ -98,35 +105,96 @@ def _regression_code(cue: str) -> str:
     return "延期"
 
 
-def read_stage(window: str) -> StageReading:
-    """Read the stage reported by a sentence window (the quote and its neighbour)."""
+def _read_clause(
+    clause: str, prefix: str
+) -> tuple[list[tuple[Stage, str]], str | None, str | None]:
+    """Realised cues, the first planned cue and the first negated cue of a clause.
+
+    `prefix` is the sentence before the clause: a modal there ("要…, 力争建成")
+    still governs the clause unless a realised marker comes between.
+    """
     realised: list[tuple[Stage, str]] = []
-    planned_cue: str | None = None
-    negated_cue: str | None = None
-    for clause in _CLAUSE_SPLIT.split(window):
-        for pos, cue, stage in _cues_in(clause):
-            if stage == Stage.DELAYED:
-                if cue == "调整" and not any(w in clause for w in ("项目", "工程", "计划", "方案")):
-                    continue
-                if _negated(clause, pos):
-                    continue
+    planned_cue = negated_cue = None
+    if any(q in clause for q in QUESTIONS):
+        return realised, planned_cue, None  # a question reports nothing
+    for pos, cue, stage in _cues_in(clause):
+        if (
+            clause[pos + len(cue) : pos + len(cue) + 1] == "后"
+            and "已" not in clause[max(0, pos - 3) : pos]
+        ):
+            continue  # "建成后, 将…": a condition, not an event
+        if stage == Stage.COMPLETED and any(
+            p in clause[max(0, pos - 6) : pos] for p in PROGRESSIVE
+        ):
+            stage = Stage.IN_PROGRESS
+        if stage == Stage.DELAYED:
+            if cue == "调整" and not any(
+                w in clause for w in ("项目", "工程", "计划", "方案", "规划")
+            ):
+                continue
+            if not _negated(clause, pos):
                 realised.append((stage, cue))
-            elif _negated(clause, pos):
-                negated_cue = negated_cue or cue
-            elif _modal_before(clause, pos):
-                planned_cue = planned_cue or cue
-            else:
-                realised.append((stage, cue))
+        elif _negated(clause, pos):
+            negated_cue = negated_cue or cue
+        elif _modal_before(prefix + clause, len(prefix) + pos):
+            planned_cue = planned_cue or cue
+        else:
+            realised.append((stage, cue))
+    return realised, planned_cue, negated_cue
+
+
+def _verdict(
+    realised: list[tuple[Stage, str]], planned_cue: str | None, negated_cue: str | None
+) -> StageReading | None:
     if realised:
-        for stage in _ORDER:
+        delays = [c for s, c in realised if s == Stage.DELAYED]
+        if delays:
+            # "因规划调整延期": the delay is the news, the change its cause.
+            cue = min(delays, key=lambda c: _CODE_PRIORITY.index(_regression_code(c)))
+            return StageReading(Stage.DELAYED, cue, f"cue:{cue}", _regression_code(cue))
+        for stage in _ORDER[1:]:
             cue = next((c for s, c in realised if s == stage), None)
             if cue is not None:
-                code = _regression_code(cue) if stage == Stage.DELAYED else None
-                return StageReading(stage, cue, f"cue:{cue}", code)
+                return StageReading(stage, cue, f"cue:{cue}")
     if negated_cue:
         return StageReading(Stage.PLANNED, negated_cue, f"negated:{negated_cue}")
     if planned_cue:
         return StageReading(Stage.PLANNED, planned_cue, f"modal:{planned_cue}")
+    return None
+
+
+FOLLOWING_CLAUSES = 2
+
+
+def read_stage(window: str, focus: int | None = None) -> StageReading:
+    """Read the stage a sentence window reports about the thing at `focus`.
+
+    The clause holding the focus decides when it has any cue; otherwise the
+    next clauses do ("X项目中, 已有3个完成"). Without a focus, every clause
+    counts and the most telling cue wins.
+    """
+    clauses: list[tuple[int, str]] = []
+    pos = 0
+    for part in _CLAUSE_SPLIT.split(window):
+        clauses.append((pos, part))
+        pos += len(part) + 1
+    if focus is None:
+        merged: list[tuple[Stage, str]] = []
+        planned = negated = None
+        for start, clause in clauses:
+            r, p, n = _read_clause(clause, window[:start])
+            merged += r
+            planned, negated = planned or p, negated or n
+        reading = _verdict(merged, planned, negated)
+    else:
+        at = max(i for i, (start, _) in enumerate(clauses) if start <= focus)
+        reading = None
+        for start, clause in clauses[at : at + 1 + FOLLOWING_CLAUSES]:
+            reading = _verdict(*_read_clause(clause, window[:start]))
+            if reading is not None:
+                break
+    if reading is not None:
+        return reading
     if any(m in window for m in MODALS):
         return StageReading(Stage.PLANNED, None, "modal_only")
     return StageReading(None, None, "no_stage_cue")

@@ -12,7 +12,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import jieba
 import jieba.posseg as pseg
@@ -61,10 +60,20 @@ def _anchors(c: Commitment) -> list[str]:
     return found
 
 
-@lru_cache(maxsize=1)
-def _init_jieba() -> None:
-    jieba.setLogLevel(60)
-    jieba.initialize()
+_registered: set[str] = set()
+
+
+def _init_jieba(catalog: list[Commitment] | None = None) -> None:
+    """jieba learns the catalog's names, so a name is one word when cutting clauses."""
+    if not _registered:
+        jieba.setLogLevel(60)
+        jieba.initialize()
+        _registered.add("")
+    for c in catalog or []:
+        for name in [*c.entities, *c.aliases]:
+            if len(name) >= 2 and name not in _registered:
+                jieba.add_word(name, freq=2000, tag="nz")
+                _registered.add(name)
 
 
 def _keywords(c: Commitment, anchors: list[str]) -> list[str]:
@@ -86,16 +95,56 @@ def _keywords(c: Commitment, anchors: list[str]) -> list[str]:
     return words
 
 
+def _head_phrases(anchors: list[str]) -> list[str]:
+    """Shorter names news uses: the last two words of a long name
+    ("国家级沿海渔港经济区" → "渔港经济区", "中央绿轴公园" → "绿轴公园")."""
+    heads = []
+    for name in anchors:
+        words = [w for w in jieba.cut(name) if w.strip()]
+        if len(words) >= 3:
+            head = "".join(words[-2:])
+            if len(head) >= 4 and head not in GENERIC and head not in anchors:
+                heads.append(head)
+    return heads
+
+
+MAX_ANCHOR_OWNERS = 2
+# A name is specific when one of its words is rare in general Chinese text
+# (jieba's IDF table): "绿轴", "康养城" are; "目标任务", "产业项目" are not.
+MIN_SPECIFIC_IDF = 8.0
+
+
+def is_specific(name: str, clause: str) -> bool:
+    if f"“{name}”" in clause or f"《{name}》" in clause:
+        return True  # the report itself quotes it as a name
+    import jieba.analyse
+
+    idf = jieba.analyse.default_tfidf.idf_freq
+    median = jieba.analyse.default_tfidf.median_idf
+    scores = [
+        idf.get(w, median) for w in jieba.cut(name) if w.strip() and not re.search(r"[\d.]", w)
+    ]
+    return bool(scores) and max(scores) >= MIN_SPECIFIC_IDF
+
+
 def build_profiles(catalog: list[Commitment]) -> list[Profile]:
-    _init_jieba()
-    for c in catalog:
-        for name in [*c.entities, *c.aliases]:
-            if len(name) >= 2:
-                jieba.add_word(name, freq=2000, tag="nz")
+    _init_jieba(catalog)
+    named = [[*c.entities, *c.aliases] for c in catalog]
+    derived: list[list[str]] = []
+    for names in named:
+        derived.append(_head_phrases([n for n in names if len(n) >= 5]))
+    owners = Counter(a for c in catalog for a in set(_anchors(c)))
+    derived_owners = Counter(h for heads in derived for h in set(heads))
     profiles = []
-    for c in catalog:
-        anchors = _anchors(c)
-        profiles.append(Profile(c, anchors, _keywords(c, anchors)))
+    for c, heads in zip(catalog, derived, strict=True):
+        # A name many commitments share ("社会治理中心") points at none of them.
+        candidates = [a for a in _anchors(c) if owners[a] <= MAX_ANCHOR_OWNERS and a not in GENERIC]
+        candidates += [h for h in heads if derived_owners[h] == 1 and owners[h] == 0]
+        anchors = [a for a in candidates if is_specific(a, c.text)]
+        demoted = [a for a in candidates if a not in anchors and len(a) <= 6]
+        keywords = _keywords(c, anchors)
+        keywords += [d for d in demoted if d not in keywords]
+        profiles.append(Profile(c, anchors, keywords))
     df = Counter(k for p in profiles for k in set(p.keywords))
     n = max(len(profiles), 1)
     for p in profiles:

@@ -6,6 +6,7 @@ statuses) go through `TrackerService` so the status is re-decided at once.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -123,6 +124,7 @@ def create_api(
     readiness: ReadinessCheck | None = None,
     lifespan: Any = None,
     extra_routers: list[Any] | None = None,
+    on_status_changes: Callable[[list[Any]], Awaitable[None]] | None = None,
 ) -> FastAPI:
     api = FastAPI(
         title="luqiao-monitor tracker",
@@ -308,20 +310,33 @@ def create_api(
         tags=["review"],
         dependencies=[Depends(require_token)],
     )
-    def review(
+    async def review(
         commitment_id: str, body: ReviewRequest, as_of: date | None = None
     ) -> dict[str, Any]:
         if commitment_id not in service.catalog:
             raise HTTPException(404, f"no commitment {commitment_id!r}")
         try:
-            result = service.review(commitment_id, body.decision, body.reviewer, body.note,
-                                    evidence_id=body.evidence_id, status=body.status,
-                                    as_of=as_of or today_in_china())  # fmt: skip
+            changes = await asyncio.to_thread(
+                service.review,
+                commitment_id,
+                body.decision,
+                body.reviewer,
+                body.note,
+                evidence_id=body.evidence_id,
+                status=body.status,
+                as_of=as_of or today_in_china(),
+            )
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from exc
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from exc
-        return result
+        if on_status_changes is not None:
+            await on_status_changes(changes)
+        return {
+            "commitment_id": commitment_id,
+            "decision": body.decision,
+            "changes": [c.model_dump(mode="json") for c in changes],
+        }
 
     for router in extra_routers or []:
         api.include_router(router)

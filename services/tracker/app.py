@@ -4,20 +4,24 @@ HTTP API in one process (uvicorn runs FastAPI; FastAPI's lifespan runs the broke
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 
 from services.deadletters import PoisonMessage, dead_letter, decode_event, reason_code
 from services.events import DeadLetter, EvidenceFound, StatusChanged
 from services.pipeline_metrics import DEADLETTERS
+from services.tracker.alerts import SubscriptionMatcher
 from services.tracker.api import create_api
 from services.tracker.service import TrackerService, UnknownCommitment
 from services.tracker.settings import TrackerSettings
+from services.tracker.subscriptions_api import subscriptions_router
+from services.tracker.webhooks import run_delivery_loop
 
 log = structlog.get_logger("tracker")
 
@@ -47,7 +51,9 @@ def build_broker(settings: TrackerSettings, service: TrackerService) -> KafkaBro
         title="EvidenceFound",
         description="Evidence from the extractor; stored once per evidence_id.",
     )
-    async def on_evidence(body: list[bytes], msg: KafkaMessage) -> None:
+    async def on_evidence(msg: KafkaMessage) -> None:
+        # Raw bytes, not FastStream's decoding: a poison message must reach us to be diverted.
+        body: list[bytes] = list(msg.body)
         good: list[EvidenceFound] = []
         pending = []
         for raw in body:
@@ -74,37 +80,99 @@ def build_broker(settings: TrackerSettings, service: TrackerService) -> KafkaBro
     return broker
 
 
-def build_tracker_api(settings: TrackerSettings, service: TrackerService | None = None) -> FastAPI:
-    """The deployed tracker: HTTP API + Kafka consumer + daily re-evaluation."""
-    service = service or TrackerService(settings)
-    broker = build_broker(settings, service)
+StatusSink = Callable[[list[StatusChanged]], Awaitable[None]]
+
+
+def tracker_api(
+    service: TrackerService,
+    *,
+    broker: KafkaBroker | None = None,
+    status_sink: StatusSink | None = None,
+) -> FastAPI:
+    """The tracker's HTTP side with its background work: subscriptions and their
+    webhook delivery, and the daily re-evaluation. Shared by the Kafka service
+    (with a broker) and the embedded mode (without)."""
+    settings = service.settings
+    service.add_listener(SubscriptionMatcher(service.catalog))
+
+    async def publish(changes: list[StatusChanged]) -> None:
+        if status_sink is not None and changes:
+            await status_sink(changes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(service.start)
-        await broker.start()
-        daily = asyncio.create_task(_reevaluate_forever(service, settings.reevaluate_hours))
-        log.info("tracker consuming", topic=settings.evidence_topic, group=settings.tracker_group)
+        if broker is not None:
+            await broker.connect()  # the producer, before the first status changes
+        await publish(await asyncio.to_thread(service.start))
+        if broker is not None:
+            await broker.start()  # consume only once the schema and catalog are in place
+            log.info(
+                "tracker consuming", topic=settings.evidence_topic, group=settings.tracker_group
+            )
+        stop = asyncio.Event()
+        delivery = asyncio.create_task(
+            run_delivery_loop(
+                service.sessions,
+                settings,
+                stop=stop,
+                backoff_base_seconds=settings.webhook_backoff_seconds,
+            )
+        )
+        daily = asyncio.create_task(
+            _reevaluate_forever(service, settings.reevaluate_hours, publish)
+        )
         try:
             yield
         finally:
+            stop.set()
             daily.cancel()
-            await broker.stop()
+            await delivery
+            if broker is not None:
+                await broker.stop()
 
     async def broker_ready() -> bool:
+        if broker is None:
+            return True
         try:
             return bool(await broker.ping(timeout=2.0))
         except Exception:  # noqa: BLE001
             return False
 
-    api = create_api(service, readiness=broker_ready, lifespan=lifespan)
-    api.state.broker = broker
+    api = create_api(
+        service,
+        readiness=broker_ready,
+        lifespan=lifespan,
+        extra_routers=[subscriptions_router(service)],
+        on_status_changes=publish,
+    )
     api.state.service = service
     return api
 
 
-async def _reevaluate_forever(service: TrackerService, hours: float) -> None:
+def build_tracker_api(settings: TrackerSettings, service: TrackerService | None = None) -> FastAPI:
+    """The deployed tracker: the Kafka consumer plus `tracker_api`; status changes
+    from re-evaluation and reviews go to luqiao.status like those from evidence."""
+    service = service or TrackerService(settings)
+    broker = build_broker(settings, service)
+
+    async def to_kafka(changes: list[StatusChanged]) -> None:
+        await asyncio.gather(
+            *[
+                broker.publish(
+                    c.model_dump_json().encode(),
+                    settings.status_topic,
+                    key=c.commitment_id.encode(),
+                    headers={"content-type": "application/json"},
+                )
+                for c in changes
+            ]
+        )
+
+    return tracker_api(service, broker=broker, status_sink=to_kafka)
+
+
+async def _reevaluate_forever(service: TrackerService, hours: float, publish: StatusSink) -> None:
     """Deadlines pass and stalls begin without any new evidence."""
     while True:
         await asyncio.sleep(hours * 3600)
-        await asyncio.to_thread(service.reevaluate)
+        await publish(await asyncio.to_thread(service.reevaluate))

@@ -122,7 +122,7 @@ class TrackerService:
         evidence_id: str | None,
         status: object | None,
         as_of: date,
-    ) -> dict[str, object]:
+    ) -> list[StatusChanged]:
         """An auditor confirms or rejects evidence in the review queue, or sets a manual
         status; stored with the reviewer, and the status is re-decided at once."""
         commitment = self.catalog[commitment_id]
@@ -165,11 +165,7 @@ class TrackerService:
                 ]  # fmt: skip
             if changes:
                 self._notify(session, changes)
-        return {
-            "commitment_id": commitment_id,
-            "decision": decision,
-            "changes": [c.model_dump(mode="json") for c in changes],
-        }
+        return changes
 
     def _notify(self, session: Session, changes: list[StatusChanged]) -> None:
         for listener in self.listeners:

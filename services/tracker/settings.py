@@ -18,4 +18,6 @@ class TrackerSettings(BusSettings):
     webhook_max_attempts: int = 5
     webhook_disable_after: int = 10
     webhook_timeout_seconds: float = 5.0
+    # First retry after this many seconds, doubling each time.
+    webhook_backoff_seconds: float = 30.0
     reevaluate_hours: float = 24.0

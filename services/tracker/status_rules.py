@@ -16,6 +16,8 @@ from services.catalog.model import Commitment
 from services.events import Stage
 
 REGRESSION_CODES = ("延期", "暂缓", "调整")
+# A milestone whose verb is one of these is reached when work starts.
+START_VERBS = ("开工", "启动", "开建", "动工")
 
 
 class Status(StrEnum):
@@ -59,7 +61,7 @@ class Decision:
 
 
 SCHEDULE_TOLERANCE = 0.05
-STAGE_PROGRESS = {Stage.STARTED: 0.2, Stage.IN_PROGRESS: 0.5, Stage.COMPLETED: 1.0}
+STAGE_PROGRESS = {Stage.STARTED: 0.3, Stage.IN_PROGRESS: 0.5, Stage.COMPLETED: 1.0}
 
 
 def progress_ratio(commitment: Commitment, evidence: list[CountedEvidence]) -> float | None:
@@ -149,6 +151,14 @@ def decide(
         )
 
     quantitative = commitment.kind == "quantitative" and bool(commitment.targets)
+    starts = [e for e in progress if e.stage in (Stage.STARTED, Stage.COMPLETED)]
+    if not quantitative and starts and _is_start_milestone(commitment):
+        return made(
+            Status.ACHIEVED,
+            "milestone_verb_reached",
+            f"the commitment is to start work; start reported on {starts[0].published_at.date()}",
+            evs=starts,
+        )
     if completed and (not quantitative or ratio is None or ratio >= 1.0):
         return made(
             Status.ACHIEVED,
@@ -197,3 +207,8 @@ def decide(
             Status.PLANNED_ONLY, "plan_restated_only", "only restatements of the plan found"
         )
     return made(Status.NO_EVIDENCE, "no_evidence", "no evidence found")
+
+
+def _is_start_milestone(commitment: Commitment) -> bool:
+    verbs = commitment.verbs or []
+    return bool(verbs) and all(v in START_VERBS for v in verbs)

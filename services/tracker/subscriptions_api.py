@@ -1,0 +1,224 @@
+"""HTTP endpoints to manage alert subscriptions and read their Atom feeds.
+
+Managing subscriptions needs the auditors' bearer token (like the review endpoint):
+a subscription sends data to any URL it names. The feed is public but addressed by
+an unguessable token, so a journalist can paste it into any feed reader.
+The webhook secret is shown once, in the answer to the POST, as GitHub does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from pydantic import BaseModel, Field, field_validator, model_validator
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from services.tracker.alerts import Scope, utc_now
+from services.tracker.atom_feed import ATOM_MEDIA_TYPE, feed_path, render_feed
+from services.tracker.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
+from services.tracker.service import TrackerService
+from services.tracker.webhooks import as_utc
+
+
+class SubscriptionCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=128, description="Who or what this is for")
+    scope: Scope
+    value: str = Field(
+        "",
+        max_length=200,
+        description="commitment id, section substring, report id, keyword; empty for all",
+    )
+    webhook_url: str | None = Field(
+        None, max_length=2000, description="http(s) URL to POST to; omit for a feed only"
+    )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None or url == "":
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("webhook_url must be an absolute http:// or https:// URL")
+        return url
+
+    @model_validator(mode="after")
+    def _value_fits_scope(self) -> SubscriptionCreate:
+        self.value = self.value.strip()
+        if self.scope == Scope.ALL:
+            self.value = ""
+        elif not self.value:
+            raise ValueError(f"scope {self.scope.value!r} needs a non-empty value")
+        return self
+
+
+def _public(sub: SubscriptionRow, request: Request) -> dict[str, Any]:
+    base = str(request.base_url).rstrip("/")
+    return {
+        "id": sub.id,
+        "name": sub.name,
+        "scope": sub.scope,
+        "value": sub.value,
+        "webhook_url": sub.webhook_url,
+        "active": sub.active,
+        "consecutive_failures": sub.consecutive_failures,
+        "feed_token": sub.feed_token,
+        "feed_url": base + feed_path(sub.feed_token),
+        "created_at": as_utc(sub.created_at).isoformat(),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    """UTC with its offset, also on SQLite, which stores datetimes without one."""
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def subscriptions_router(service: TrackerService) -> APIRouter:
+    router = APIRouter(tags=["subscriptions"])
+
+    def session() -> Any:
+        with service.sessions() as s:
+            yield s
+
+    def require_token(authorization: str = Header("", description="Bearer token")) -> None:
+        token = service.settings.api_token
+        if not token:
+            raise HTTPException(403, "write endpoints are disabled: set LUQIAO_API_TOKEN")
+        if not secrets.compare_digest(authorization, f"Bearer {token}"):
+            raise HTTPException(401, "missing or wrong bearer token")
+
+    def known_value(body: SubscriptionCreate) -> None:
+        """A typo in an id or report would subscribe to nothing, silently; refuse it."""
+        if body.scope == Scope.COMMITMENT and body.value not in service.catalog:
+            raise HTTPException(422, f"no commitment {body.value!r}")
+        if body.scope == Scope.REPORT:
+            reports = {c.report.id for c in service.catalog.values()}
+            if body.value not in reports:
+                raise HTTPException(
+                    422, f"no report {body.value!r}; known: {', '.join(sorted(reports))}"
+                )
+
+    def get_subscription(db: Session, subscription_id: int) -> SubscriptionRow:
+        sub = db.get(SubscriptionRow, subscription_id)
+        if sub is None:
+            raise HTTPException(404, f"no subscription {subscription_id}")
+        return sub
+
+    @router.post("/api/subscriptions", status_code=201, dependencies=[Depends(require_token)])
+    def create_subscription(body: SubscriptionCreate, request: Request) -> dict[str, Any]:
+        known_value(body)
+        with service.sessions.begin() as db:
+            sub = SubscriptionRow(
+                name=body.name,
+                scope=body.scope.value,
+                value=body.value,
+                webhook_url=body.webhook_url,
+                secret=secrets.token_hex(32),
+                feed_token=secrets.token_urlsafe(32),
+                active=True,
+                consecutive_failures=0,
+                created_at=utc_now(),
+            )
+            db.add(sub)
+            db.flush()
+            return {**_public(sub, request), "secret": sub.secret}
+
+    @router.get("/api/subscriptions", dependencies=[Depends(require_token)])
+    def list_subscriptions(
+        request: Request, db: Session = Depends(session)
+    ) -> list[dict[str, Any]]:
+        rows = db.scalars(select(SubscriptionRow).order_by(SubscriptionRow.id)).all()
+        return [_public(sub, request) for sub in rows]
+
+    @router.delete(
+        "/api/subscriptions/{subscription_id}",
+        status_code=204,
+        dependencies=[Depends(require_token)],
+    )
+    def delete_subscription(subscription_id: int) -> Response:
+        """Removes the subscription with its notifications and delivery log."""
+        with service.sessions.begin() as db:
+            get_subscription(db, subscription_id)
+            note_ids = select(NotificationRow.id).where(
+                NotificationRow.subscription_id == subscription_id
+            )
+            db.execute(
+                delete(DeliveryAttemptRow).where(DeliveryAttemptRow.notification_id.in_(note_ids))
+            )
+            db.execute(
+                delete(NotificationRow).where(NotificationRow.subscription_id == subscription_id)
+            )
+            db.execute(delete(SubscriptionRow).where(SubscriptionRow.id == subscription_id))
+        return Response(status_code=204)
+
+    @router.get(
+        "/api/subscriptions/{subscription_id}/deliveries", dependencies=[Depends(require_token)]
+    )
+    def deliveries(
+        subscription_id: int,
+        offset: int = Query(0, ge=0),
+        limit: int = Query(100, ge=1, le=1000),
+        db: Session = Depends(session),
+    ) -> dict[str, Any]:
+        """The delivery log, newest attempt first, with each notification's state."""
+        sub = get_subscription(db, subscription_id)
+        base = (
+            select(DeliveryAttemptRow, NotificationRow)
+            .join(NotificationRow, NotificationRow.id == DeliveryAttemptRow.notification_id)
+            .where(NotificationRow.subscription_id == subscription_id)
+        )
+        total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = db.execute(
+            base.order_by(DeliveryAttemptRow.attempted_at.desc(), DeliveryAttemptRow.id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        states = dict(
+            db.execute(
+                select(NotificationRow.delivery_state, func.count())
+                .where(NotificationRow.subscription_id == subscription_id)
+                .group_by(NotificationRow.delivery_state)
+            ).all()
+        )
+        return {
+            "subscription_id": sub.id,
+            "active": sub.active,
+            "consecutive_failures": sub.consecutive_failures,
+            "notifications_by_state": states,
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "items": [
+                {
+                    "notification_id": note.id,
+                    "status_event_id": note.status_event_id,
+                    "commitment_id": note.commitment_id,
+                    "attempted_at": _iso(attempt.attempted_at),
+                    "http_status": attempt.http_status,
+                    "error": attempt.error,
+                    "delivery_state": note.delivery_state,
+                    "attempts": note.attempts,
+                    "next_attempt_at": _iso(note.next_attempt_at),
+                }
+                for attempt, note in rows
+            ],
+        }
+
+    @router.get(
+        "/feeds/{feed_token}.atom",
+        response_class=Response,
+        responses={200: {"content": {ATOM_MEDIA_TYPE: {}}}},
+    )
+    def feed(feed_token: str, request: Request, db: Session = Depends(session)) -> Response:
+        sub = db.scalar(select(SubscriptionRow).where(SubscriptionRow.feed_token == feed_token))
+        if sub is None:
+            raise HTTPException(404, "no such feed")
+        body = render_feed(db, sub, str(request.base_url))
+        return Response(body, media_type=ATOM_MEDIA_TYPE)
+
+    return router

@@ -1,0 +1,28 @@
+"""Stage reading on single sentences, including negation and modality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.extractor.stages import read_stage
+
+DATA = Path(__file__).parents[1] / "data/extractor"
+
+
+def _cases(name: str) -> list[list[str]]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), _cases("stage_cases.tsv"))
+def test_stage_of_sentence(sentence: str, expected: str) -> None:
+    reading = read_stage(sentence)
+    got = reading.stage.value if reading.stage else "none"
+    assert got == expected, reading
+
+
+def test_delay_carries_its_regression_code() -> None:
+    assert read_stage("受资金影响,项目暂缓实施。").regression_code == "暂缓"
+    assert read_stage("项目因规划调整延期至明年。").regression_code == "延期"

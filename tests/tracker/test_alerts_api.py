@@ -1,0 +1,126 @@
+"""The subscription endpoints through FastAPI's TestClient on a SQLite tracker:
+the token, validation of bad input, the life of a subscription and its delivery log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.tracker.alerts import SubscriptionMatcher
+from services.tracker.api import create_api
+from services.tracker.service import TrackerService
+from services.tracker.settings import TrackerSettings
+from services.tracker.subscriptions_api import subscriptions_router
+from services.tracker.webhooks import deliver_due
+from tests.catalog_fixtures import mini_catalog
+
+TOKEN = "auditor-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BAD_BODIES: list[dict[str, Any]] = json.loads(
+    (Path(__file__).parents[1] / "data" / "alerts" / "bad_subscriptions.json").read_text("utf-8")
+)
+
+
+@pytest.fixture
+def tracker(tmp_path: Path) -> Iterator[TrackerService]:
+    settings = TrackerSettings(database_url=f"sqlite:///{tmp_path / 't.db'}", api_token=TOKEN)
+    service = TrackerService(settings, catalog=list(mini_catalog()))
+    service.start(as_of=date(2025, 6, 1))
+    service.add_listener(SubscriptionMatcher(service.catalog))
+    yield service
+    service.engine.dispose()
+
+
+@pytest.fixture
+def client(tracker: TrackerService) -> Iterator[TestClient]:
+    api = create_api(tracker, extra_routers=[subscriptions_router(tracker)])
+    with TestClient(api) as c:
+        yield c
+
+
+def test_create_list_and_delete_a_subscription(client: TestClient) -> None:
+    made = client.post(
+        "/api/subscriptions",
+        json={"name": "desk", "scope": "section", "value": "城乡品质"},
+        headers=AUTH,
+    )
+    assert made.status_code == 201, made.text
+    sub = made.json()
+    assert len(sub["secret"]) == 64 and len(sub["feed_token"]) >= 40
+    assert sub["feed_url"] == f"http://testserver/feeds/{sub['feed_token']}.atom"
+    assert sub["webhook_url"] is None and sub["active"] is True
+
+    listed = client.get("/api/subscriptions", headers=AUTH).json()
+    assert [s["id"] for s in listed] == [sub["id"]]
+    assert "secret" not in listed[0]  # shown once, at creation
+
+    assert client.get(f"/feeds/{sub['feed_token']}.atom").status_code == 200
+    assert client.delete(f"/api/subscriptions/{sub['id']}", headers=AUTH).status_code == 204
+    assert client.get("/api/subscriptions", headers=AUTH).json() == []
+    assert client.get(f"/feeds/{sub['feed_token']}.atom").status_code == 404
+    assert client.delete(f"/api/subscriptions/{sub['id']}", headers=AUTH).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/subscriptions"),
+        ("GET", "/api/subscriptions"),
+        ("DELETE", "/api/subscriptions/1"),
+        ("GET", "/api/subscriptions/1/deliveries"),
+    ],
+)
+def test_management_needs_the_bearer_token(client: TestClient, method: str, path: str) -> None:
+    body = {"name": "x", "scope": "all"} if method == "POST" else None
+    assert client.request(method, path, json=body).status_code == 401
+    wrong = {"Authorization": "Bearer not-the-token"}
+    assert client.request(method, path, json=body, headers=wrong).status_code == 401
+
+
+@pytest.mark.parametrize("case", BAD_BODIES, ids=lambda c: c["why"])
+def test_bad_input_is_refused_with_422(client: TestClient, case: dict[str, Any]) -> None:
+    response = client.post("/api/subscriptions", json=case["body"], headers=AUTH)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"]  # says what is wrong
+    assert client.get("/api/subscriptions", headers=AUTH).json() == []
+
+
+def test_unknown_ids_are_404(client: TestClient) -> None:
+    assert client.get("/api/subscriptions/999/deliveries", headers=AUTH).status_code == 404
+    assert client.get("/feeds/not-a-token.atom").status_code == 404
+    assert client.get("/api/subscriptions/abc/deliveries", headers=AUTH).status_code == 422
+
+
+def test_deliveries_endpoint_shows_the_log(client: TestClient, tracker: TrackerService) -> None:
+    made = client.post(
+        "/api/subscriptions",
+        json={"name": "dead hook", "scope": "commitment", "value": "t25-gdp",
+              "webhook_url": "http://127.0.0.1:9/hook"},
+        headers=AUTH,
+    ).json()  # fmt: skip
+    tracker.reevaluate(as_of=date(2026, 1, 15))
+    assert deliver_due(tracker.sessions, tracker.settings, datetime.now(UTC)) == 1
+    log = client.get(f"/api/subscriptions/{made['id']}/deliveries", headers=AUTH).json()
+    assert log["total"] == 1 and log["consecutive_failures"] == 1
+    assert log["notifications_by_state"] == {"pending": 1}
+    (item,) = log["items"]
+    assert item["commitment_id"] == "t25-gdp"
+    assert item["http_status"] is None and "ConnectError" in item["error"]
+    assert item["attempts"] == 1 and item["next_attempt_at"] is not None
+
+
+def test_write_endpoints_are_off_without_a_configured_token(tmp_path: Path) -> None:
+    settings = TrackerSettings(database_url=f"sqlite:///{tmp_path / 'off.db'}", api_token="")
+    service = TrackerService(settings, catalog=list(mini_catalog()))
+    service.start(as_of=date(2025, 6, 1))
+    api = create_api(service, extra_routers=[subscriptions_router(service)])
+    with TestClient(api) as c:
+        response = c.post("/api/subscriptions", json={"name": "x", "scope": "all"}, headers=AUTH)
+    service.engine.dispose()
+    assert response.status_code == 403

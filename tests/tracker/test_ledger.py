@@ -1,0 +1,106 @@
+"""The ledger on a real database (SQLite and PostgreSQL): idempotency, corrections,
+the review queue, retirement, and statuses from the first run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from services.events import Stage
+from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
+from services.tracker.service import TrackerService
+from tests.catalog_fixtures import mini_catalog
+from tests.tracker.evidence_factory import make_evidence
+
+URL = "https://www.luqiao.gov.cn/art/2025/6/1/art_1229_1.html"
+
+
+def _count(tracker: TrackerService, model: type) -> int:
+    with tracker.sessions() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_first_run_marks_passed_deadlines_overdue(tracker: TrackerService) -> None:
+    changes = tracker.start(as_of=date(2026, 1, 15))
+    assert {c.new_status for c in changes} == {"overdue"}
+    assert len(changes) == len(mini_catalog())
+
+
+def test_evidence_is_stored_once_and_a_replay_changes_nothing(tracker: TrackerService) -> None:
+    tracker.start(as_of=date(2025, 6, 1))
+    ev = make_evidence("t25-green-axis", URL, "2025-06-01", Stage.COMPLETED)
+    first = tracker.handle_batch([ev], as_of=date(2025, 6, 2))
+    replay = tracker.handle_batch([ev, ev], as_of=date(2025, 6, 2))
+    assert [c.new_status for c in first] == ["achieved"]
+    assert replay == []
+    assert _count(tracker, EvidenceRow) == 1
+
+
+def test_a_corrected_article_supersedes_its_own_evidence_and_keeps_both(
+    tracker: TrackerService,
+) -> None:
+    tracker.start(as_of=date(2025, 6, 1))
+    before = make_evidence("t25-green-axis", URL, "2025-06-01", Stage.COMPLETED, revision="r1")
+    after = make_evidence(
+        "t25-green-axis",
+        URL,
+        "2025-06-01",
+        Stage.DELAYED,
+        revision="r2",
+        reasons=("regression:延期",),
+    )
+    tracker.handle_batch([before], as_of=date(2025, 6, 2))
+    changes = tracker.handle_batch([after], as_of=date(2025, 6, 3))
+    with tracker.sessions() as s:
+        rows = {r.evidence_id: r for r in s.scalars(select(EvidenceRow))}
+    assert rows[before.evidence_id].superseded_by == after.evidence_id
+    assert rows[after.evidence_id].superseded_by is None
+    assert [c.new_status for c in changes] == ["stalled"]
+    assert "rule:regression:延期" in changes[0].reasons
+
+
+def test_low_confidence_evidence_waits_for_review_then_counts(tracker: TrackerService) -> None:
+    tracker.start(as_of=date(2025, 6, 1))
+    ev = make_evidence("t25-green-axis", URL, "2025-06-01", Stage.COMPLETED, confidence=0.4)
+    assert tracker.handle_batch([ev], as_of=date(2025, 6, 2)) == []
+    changes = tracker.review("t25-green-axis", "confirm", "auditor-wang", "checked on site",
+                            evidence_id=ev.evidence_id, status=None, as_of=date(2025, 6, 2))  # fmt: skip
+    assert [c.new_status for c in changes] == ["achieved"]
+    with tracker.sessions() as s:
+        row = s.get(EvidenceRow, ev.evidence_id)
+        assert (
+            row is not None and row.review_state == "confirmed" and row.reviewer == "auditor-wang"
+        )
+
+
+def test_quantitative_progress_is_compared_with_the_target(tracker: TrackerService) -> None:
+    tracker.start(as_of=date(2025, 6, 1))
+    ev = make_evidence("t25-old-housing", URL, "2025-06-01", Stage.IN_PROGRESS, done=3)
+    [change] = tracker.handle_batch([ev], as_of=date(2025, 6, 30))
+    assert change.new_status == "in_progress" and change.schedule == "超进度"
+    with tracker.sessions() as s:
+        latest = s.scalars(select(StatusRow).order_by(StatusRow.id.desc())).first()
+        assert latest is not None and latest.progress_ratio == 0.75
+
+
+def test_a_removed_commitment_is_retired_not_deleted(tracker: TrackerService) -> None:
+    tracker.start(as_of=date(2025, 6, 1))
+    tracker.handle_batch(
+        [make_evidence("t25-school", URL, "2025-06-01", Stage.STARTED)], as_of=date(2025, 6, 2)
+    )
+    tracker.catalog.pop("t25-school")
+    tracker.start(as_of=date(2025, 6, 3))
+    with tracker.sessions() as s:
+        row = s.get(CommitmentRow, "t25-school")
+        assert row is not None and row.retired
+    assert _count(tracker, EvidenceRow) == 1
+
+
+def test_manual_status_is_kept_beside_the_automatic_one(tracker: TrackerService) -> None:
+    tracker.start(as_of=date(2025, 6, 1))
+    tracker.review("t25-gdp", "set_status", "auditor-li", "statistics bureau figure", evidence_id=None,
+                   status="achieved", as_of=date(2025, 6, 2))  # fmt: skip
+    with tracker.sessions() as s:
+        rows = s.scalars(select(StatusRow).where(StatusRow.commitment_id == "t25-gdp")).all()
+    assert {(r.status, r.manual) for r in rows} == {("no_evidence", False), ("achieved", True)}
