@@ -149,7 +149,7 @@ def test_prometheus_container_sees_config_and_rules_where_the_config_says(
 
 def test_alertmanager_config_is_valid() -> None:
     # The alertmanager package is optional on a developer's machine and in CI alike.
-    amtool = require_tool("amtool", "prometheus-alertmanager", required_in_ci=False)
+    amtool = require_tool("amtool", "prometheus-alertmanager", required_in_ci=True)
     result = _run([amtool, "check-config", str(ALERTMANAGER_CONFIG)])
     assert result.returncode == 0, result.stdout + result.stderr
 
