@@ -14,6 +14,7 @@ Pipeline per article (pure; no I/O):
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,11 +28,14 @@ from services.extractor import EXTRACTOR_VERSION
 from services.extractor.figures import figures_in
 from services.extractor.places import article_focus, luqiao_markers_in, other_places_in
 from services.extractor.stages import read_stage
-from services.extractor.terms import Profile, build_profiles
+from services.extractor.terms import Profile, build_profiles, general_idf
 
 SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 KEYWORD_COVERAGE = 0.6
 MIN_KEYWORDS = 2
+# Summed general IDF of the keywords found: two ordinary words ("数字", "经济")
+# are not enough, two telling ones ("南官河", "绿道") are.
+MIN_KEYWORD_RARITY = 18.0
 
 # Plans are adopted at the party congress in early January.
 PLAN_ADOPTED: dict[int, date] = {2024: date(2024, 1, 10), 2025: date(2025, 1, 9)}
@@ -74,9 +78,9 @@ def _enough_keywords(c: Candidate) -> bool:
     counts only when it is the commitment's only one and is not a short, common word."""
     if c.coverage < KEYWORD_COVERAGE:
         return False
-    if len(c.keywords) >= MIN_KEYWORDS:
-        return True
-    return len(c.profile.keywords) == 1 and all(len(k) >= 3 for k in c.keywords)
+    if sum(general_idf(k) for k in c.keywords) < MIN_KEYWORD_RARITY:
+        return False
+    return len(c.keywords) >= MIN_KEYWORDS or len(c.profile.keywords) == 1
 
 
 def reporting_year(article: ArticleFetched) -> int:
@@ -90,6 +94,32 @@ def reporting_year(article: ArticleFetched) -> int:
     back = text.count(f"{year - 1}年") + text.count("去年") + text.count("回顾")
     ahead = text.count(f"{year}年") + text.count("今年")
     return year - 1 if back > ahead else year
+
+
+TITLE_CUES = ("获评", "入选", "创成", "成功创建", "榜上有名", "摘得", "荣获", "获批")
+
+
+def _names_the_title(cand: Candidate, cue: str | None, sentence: str) -> bool:
+    """Winning a title counts only for the title promised: "十里长街获评省非遗主题街区"
+    is not "十里长街创成省级旅游休闲街区". The commitment's other keywords (those
+    not part of the thing's name) must mostly be in the sentence."""
+    if cue not in TITLE_CUES:
+        return True
+    p = cand.profile
+    others = [k for k in p.keywords if not any(k in a for a in cand.anchors)]
+    if not others:
+        return True
+    present = sum(p.weights[k] for k in others if k in sentence)
+    return present >= 0.5 * sum(p.weights[k] for k in others)
+
+
+YEAR_RE = re.compile(r"(20\d\d)年")
+
+
+def _speaks_of_earlier_year(sentence: str, plan_year: int) -> bool:
+    """ "2023年,我区率先实现…" recounts a year before the plan."""
+    years = [int(y) for y in YEAR_RE.findall(sentence)]
+    return bool(years) and max(years) < plan_year
 
 
 def plan_adopted(commitment: Commitment) -> date:
@@ -121,8 +151,6 @@ class ArticleExtractor:
             return []
         starts = [s for s, _ in spans]
         found: dict[tuple[int, int], Candidate] = {}
-        import bisect
-
         for end, (term, owners) in self.automaton.iter(text):
             si = bisect.bisect_right(starts, end) - 1
             if si < 0:
@@ -138,63 +166,69 @@ class ArticleExtractor:
                     cand.anchor_focus = start
                 if cand.focus < 0 or first_anchor:
                     cand.focus = start
+        named = {c.sentence_index for c in found.values() if c.anchors}
+        # A sentence that names one commitment is about it; loose keyword
+        # overlap with another commitment there is not a second link.
         return [
             c
             for c in found.values()
-            if c.anchors
-            or (
-                c.coverage >= KEYWORD_COVERAGE
-                and (len(c.keywords) >= MIN_KEYWORDS or len(c.profile.keywords) == 1)
-            )
+            if c.anchors or (c.sentence_index not in named and _enough_keywords(c))
         ]
 
     def extract(self, article: ArticleFetched) -> list[Match]:
-        text = article.text
-        spans = self.sentences(text)
+        # The title is read as the first sentence: news titles often carry the
+        # news ("路北三小新建工程正式开工") that the body words differently.
+        body_at = len(article.title) + 1
+        doc = f"{article.title}\n{article.text}"
+        spans = self.sentences(doc)
         if not spans:
             return []
-        lead = text[: spans[min(1, len(spans) - 1)][1]]
+        lead = doc[: spans[min(2, len(spans) - 1)][1]]
         focus = article_focus(article.title, lead)
-        article_is_here = bool(luqiao_markers_in(article.title + text))
+        article_is_here = bool(luqiao_markers_in(doc))
         published = article.published_at.date()
         about_year = reporting_year(article)
         best: dict[str, Match] = {}
-        for cand in self.candidates(text, spans):
+        for cand in self.candidates(doc, spans):
             c = cand.profile.commitment
-            reasons = [f"anchor:{a}" for a in sorted(cand.anchors)] + [
-                f"keyword:{k}" for k in sorted(cand.keywords)
-            ]
-            if published < plan_adopted(c) or c.report.plan_year > about_year:
-                continue  # events before the plan existed: not evidence on it
+            if published < plan_adopted(c) or c.report.plan_year != about_year:
+                # Evidence on a plan is what is reported during its year (or in the
+                # next year's look back at it); earlier events precede the plan.
+                continue
             s, e = spans[cand.sentence_index]
-            sentence = text[s:e]
+            sentence = doc[s:e]
+            if _speaks_of_earlier_year(sentence, c.report.plan_year):
+                continue
             if other_places_in(sentence) and not luqiao_markers_in(sentence):
                 continue
             if focus == "other" and not luqiao_markers_in(sentence):
                 continue
             nxt = spans[cand.sentence_index + 1] if cand.sentence_index + 1 < len(spans) else None
-            window = sentence + (text[nxt[0] : nxt[1]] if nxt else "")
+            follows = nxt is not None and s >= body_at and _continues(doc[nxt[0] : nxt[1]])
+            window = sentence + doc[nxt[0] : nxt[1]] if follows and nxt else sentence
             reading = read_stage(sentence, cand.focus - s)
-            if reading.stage is None and nxt is not None and _continues(text[nxt[0] : nxt[1]]):
+            if reading.stage is None and follows:
                 reading = read_stage(window, cand.focus - s)
             if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
-            stage = reading.stage
-            continued = (
-                reading.rule != "no_stage_cue"
-                and nxt is not None
-                and _continues(text[nxt[0] : nxt[1]])
-            )
-            figures = figures_in(window if continued else sentence)
-            stage, fig_rule = _stage_against_target(c, stage, figures)
+            if not _names_the_title(cand, reading.cue, sentence):
+                continue
+            figures = figures_in(window)
+            stage, fig_rule = _stage_against_target(c, reading.stage, figures)
+            reasons = [f"anchor:{a}" for a in sorted(cand.anchors)]
+            reasons += [f"keyword:{k}" for k in sorted(cand.keywords)]
             reasons.append(f"stage:{reading.rule}")
             if reading.regression_code:
                 reasons.append(f"regression:{reading.regression_code}")
             if fig_rule:
                 reasons.append(fig_rule)
-            confidence = _confidence(cand, stage, article_is_here, focus)
             reasons.append(f"place:{focus}")
-            match = Match(c, sentence.strip(), s, e, stage, figures, confidence, reasons)
+            in_title = s < body_at
+            if in_title:
+                reasons.append("quote:title")  # offsets are in the title
+            start, end = (s, e) if in_title else (s - body_at, e - body_at)
+            confidence = _confidence(cand, stage, article_is_here, focus, in_title)
+            match = Match(c, sentence.strip(), start, end, stage, figures, confidence, reasons)
             prev = best.get(c.id)
             if prev is None:
                 best[c.id] = match
@@ -280,8 +314,12 @@ def _stage_against_target(
     return stage, None
 
 
-def _confidence(cand: Candidate, stage: Stage, article_is_here: bool, focus: str) -> float:
+def _confidence(
+    cand: Candidate, stage: Stage, article_is_here: bool, focus: str, in_title: bool
+) -> float:
     score = 0.35 + 0.45 * min(cand.strength, 1.0)
+    if in_title:
+        score -= 0.02  # prefer a body sentence, which says more, when both match
     if article_is_here:
         score += 0.1
     if focus == "luqiao":

@@ -17,35 +17,31 @@ from services.events import Stage
 CUES: dict[Stage, tuple[str, ...]] = {
     Stage.DELAYED: (
         "未达预期", "进度滞后", "滞后", "延期", "推迟", "暂缓", "缓建", "停工", "搁置",
-        "调整", "未能按期", "未按期",
+        "调整", "未能按期", "未按期", "延误", "受阻", "放缓",
     ),
     Stage.COMPLETED: (
         "竣工验收", "通过验收", "投入使用", "正式开放", "建成投用", "全面完成", "顺利完成",
-        "全部完成", "基本建成",
+        "全部完成", "基本建成", "出台", "印发", "正式发布", "设立", "组建", "建立", "榜上有名",
         "建成", "竣工", "完工", "投用", "投运", "投产", "开园", "开业", "落成", "签约", "签下",
         "创成", "获评", "获批", "成功创建", "入选", "揭牌", "挂牌", "成立", "通车", "贯通",
         "打通", "实现", "达到", "交付", "上线", "启用", "通过", "落地", "摘得", "荣获",
     ),
-    Stage.STARTED: ("开工", "动工", "开建", "破土", "奠基", "进场施工", "启动", "正式实施"),
+    Stage.STARTED: (
+        "开工", "动工", "开建", "破土", "奠基", "进场施工", "启动", "正式实施", "迈出第一步",
+        "首批", "试运行",
+    ),
     Stage.IN_PROGRESS: (
         "主体结顶", "结顶", "封顶", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
         "推进", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
     ),
 }  # fmt: skip
 MODALS = (
-    "将",
-    "计划",
-    "力争",
-    "拟",
-    "预计",
-    "争取",
-    "确保",
-    "要",
-    "即将",
-    "目标",
-    "有望",
-    "谋划",
-    "打算",
+    "将", "计划", "力争", "拟", "预计", "争取", "确保", "要", "即将", "目标", "有望", "谋划",
+    "打算", "年内", "下一步", "下半年", "明年", "今后", "接下来",
+)  # fmt: skip
+# A sentence that defines a thing ("X是…的重要举措") reports no progress on it.
+DEFINITION_RE = re.compile(
+    r"是[^,，;；。]{0,30}的[^,，;；。]{0,8}(举措|工程|项目|任务|内容|载体|抓手|平台|工作)"
 )
 NEGATIONS = ("尚未", "仍未", "暂未", "没有", "未", "不")
 QUESTIONS = ("何时", "是否", "能否", "什么时候", "有没有", "吗")
@@ -53,7 +49,8 @@ QUESTIONS = ("何时", "是否", "能否", "什么时候", "有没有", "吗")
 PROGRESSIVE = ("正在", "逐步", "陆续", "逐项", "加快", "持续")
 REALISED = ("已", "日前", "目前", "近日", "正式", "顺利", "成功", "全面", "首批", "了")
 
-_CLAUSE_SPLIT = re.compile(r"[,，;；:：、]")
+# Titles separate their parts with spaces: "首支母基金设立 基金矩阵迈出第一步".
+_CLAUSE_SPLIT = re.compile(r"[,，;；:：、]|(?<=\S)[ 　](?=\S)")
 _ORDER = [Stage.DELAYED, Stage.COMPLETED, Stage.STARTED, Stage.IN_PROGRESS]
 _ALL_CUES = sorted(
     ((cue, stage) for stage in _ORDER for cue in CUES[stage]), key=lambda p: -len(p[0])
@@ -82,11 +79,14 @@ def _cues_in(clause: str) -> list[tuple[int, str, Stage]]:
     return sorted(found)
 
 
-def _modal_before(clause: str, pos: int) -> bool:
-    window = clause[max(0, pos - 8) : pos]
-    if any(r in window for r in ("已", "日前", "目前")):
+def _modal_before(text: str, pos: int) -> bool:
+    """A modal anywhere before the cue in the sentence governs it, unless a
+    realised marker ("已", "目前") comes between them."""
+    before = text[:pos]
+    last_modal = max((before.rfind(m) for m in MODALS), default=-1)
+    if last_modal < 0:
         return False
-    return any(m in window for m in MODALS)
+    return not any(r in before[last_modal:] for r in ("已", "日前", "目前", "近日", "了"))
 
 
 def _negated(clause: str, pos: int) -> bool:
@@ -115,9 +115,11 @@ def _read_clause(
     """
     realised: list[tuple[Stage, str]] = []
     planned_cue = negated_cue = None
-    if any(q in clause for q in QUESTIONS):
-        return realised, planned_cue, None  # a question reports nothing
+    if any(q in clause for q in QUESTIONS) or DEFINITION_RE.search(clause):
+        return realised, planned_cue, None  # a question or a definition reports nothing
     for pos, cue, stage in _cues_in(clause):
+        if clause[pos + len(cue) : pos + len(cue) + 1] == "会":
+            continue  # "推进会": a meeting's name
         if (
             clause[pos + len(cue) : pos + len(cue) + 1] == "后"
             and "已" not in clause[max(0, pos - 3) : pos]

@@ -12,11 +12,13 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jieba
 import jieba.posseg as pseg
 
 from services.catalog.model import Commitment
+from services.extractor.places import LUQIAO_MARKERS
 from services.extractor.stages import CUES, MODALS
 
 # Words that say how, not what: never keywords.
@@ -60,28 +62,46 @@ def _anchors(c: Commitment) -> list[str]:
     return found
 
 
-_registered: set[str] = set()
+# Words of this district's news that jieba's general dictionary lacks; without
+# them "飞龙湖科创基地" falls apart into "飞龙/湖科/创基".
+DOMAIN_WORDS = (
+    "科创", "绿道", "绿轴", "非遗", "文旅", "完小", "技改", "共富", "工坊", "康养", "托育",
+    "微托育", "断头路", "老旧小区", "渔港", "数实", "直采", "集采", "跨境电商", "强村",
+    "医共体", "教共体", "村集体", "口袋公园", "有机更新", "双百", "驿站",
+)  # fmt: skip
 
 
-def _init_jieba(catalog: list[Commitment] | None = None) -> None:
-    """jieba learns the catalog's names, so a name is one word when cutting clauses."""
-    if not _registered:
-        jieba.setLogLevel(60)
-        jieba.initialize()
-        _registered.add("")
-    for c in catalog or []:
-        for name in [*c.entities, *c.aliases]:
-            if len(name) >= 2 and name not in _registered:
-                jieba.add_word(name, freq=2000, tag="nz")
-                _registered.add(name)
+@lru_cache(maxsize=1)
+def _tokenizer() -> pseg.POSTokenizer:
+    """jieba with the district's places and domain words, but not the catalog's
+    whole names: a name must fall apart into its words ("南官河", "主城区",
+    "绿道") so that a story that inserts or reorders words still covers them.
+    Names themselves are found whole by the Aho-Corasick pass. HMM is off so
+    unknown characters never glue into invented words."""
+    jieba.setLogLevel(60)
+    tokenizer = jieba.Tokenizer()
+    for word in (*LUQIAO_MARKERS, *DOMAIN_WORDS):
+        tokenizer.add_word(word, freq=100_000, tag="ns")
+    return pseg.POSTokenizer(tokenizer)
+
+
+def _cut(text: str) -> list[tuple[str, str]]:
+    return [(w.word, w.flag) for w in _tokenizer().cut(text, HMM=False)]
+
+
+@lru_cache(maxsize=4096)
+def general_idf(word: str) -> float:
+    """How rare a word is in general Chinese text (jieba's IDF table)."""
+    import jieba.analyse
+
+    table = jieba.analyse.default_tfidf
+    return float(table.idf_freq.get(word, table.median_idf))
 
 
 def _keywords(c: Commitment, anchors: list[str]) -> list[str]:
-    _init_jieba()
     text = re.sub(r"[“”\"《》〈〉()（）]", "", c.text)
     words: list[str] = []
-    for w in pseg.cut(text):
-        word, flag = w.word, w.flag
+    for word, flag in _cut(text):
         if len(word) < 2 or word in GENERIC or word in _STAGE_WORDS or re.search(r"\d", word):
             continue
         if not flag.startswith(_CONTENT_POS) and word not in anchors:
@@ -100,7 +120,7 @@ def _head_phrases(anchors: list[str]) -> list[str]:
     ("国家级沿海渔港经济区" → "渔港经济区", "中央绿轴公园" → "绿轴公园")."""
     heads = []
     for name in anchors:
-        words = [w for w in jieba.cut(name) if w.strip()]
+        words = [w for w, _ in _cut(name) if w.strip() and w not in "“”—-"]
         if len(words) >= 3:
             head = "".join(words[-2:])
             if len(head) >= 4 and head not in GENERIC and head not in anchors:
@@ -109,6 +129,7 @@ def _head_phrases(anchors: list[str]) -> list[str]:
 
 
 MAX_ANCHOR_OWNERS = 2
+MIN_KEYWORD_IDF = 6.5
 # A name is specific when one of its words is rare in general Chinese text
 # (jieba's IDF table): "绿轴", "康养城" are; "目标任务", "产业项目" are not.
 MIN_SPECIFIC_IDF = 8.0
@@ -117,18 +138,11 @@ MIN_SPECIFIC_IDF = 8.0
 def is_specific(name: str, clause: str) -> bool:
     if f"“{name}”" in clause or f"《{name}》" in clause:
         return True  # the report itself quotes it as a name
-    import jieba.analyse
-
-    idf = jieba.analyse.default_tfidf.idf_freq
-    median = jieba.analyse.default_tfidf.median_idf
-    scores = [
-        idf.get(w, median) for w in jieba.cut(name) if w.strip() and not re.search(r"[\d.]", w)
-    ]
+    scores = [general_idf(w) for w, _ in _cut(name) if w.strip() and not re.search(r"[\d.]", w)]
     return bool(scores) and max(scores) >= MIN_SPECIFIC_IDF
 
 
 def build_profiles(catalog: list[Commitment]) -> list[Profile]:
-    _init_jieba(catalog)
     named = [[*c.entities, *c.aliases] for c in catalog]
     derived: list[list[str]] = []
     for names in named:
@@ -139,7 +153,7 @@ def build_profiles(catalog: list[Commitment]) -> list[Profile]:
     for c, heads in zip(catalog, derived, strict=True):
         # A name many commitments share ("社会治理中心") points at none of them.
         candidates = [a for a in _anchors(c) if owners[a] <= MAX_ANCHOR_OWNERS and a not in GENERIC]
-        candidates += [h for h in heads if derived_owners[h] == 1 and owners[h] == 0]
+        candidates += [h for h in heads if derived_owners[h] == 1 and owners[h] <= 1]
         anchors = [a for a in candidates if is_specific(a, c.text)]
         demoted = [a for a in candidates if a not in anchors and len(a) <= 6]
         keywords = _keywords(c, anchors)
@@ -148,5 +162,7 @@ def build_profiles(catalog: list[Commitment]) -> list[Profile]:
     df = Counter(k for p in profiles for k in set(p.keywords))
     n = max(len(profiles), 1)
     for p in profiles:
-        p.weights = {k: math.log(1 + n / df[k]) for k in p.keywords}
+        # Rare in Chinese and rare in the catalog: "绿道" weighs, "经济" barely.
+        p.keywords = [k for k in p.keywords if general_idf(k) >= MIN_KEYWORD_IDF]
+        p.weights = {k: general_idf(k) * math.log(1 + n / df[k]) for k in p.keywords}
     return profiles

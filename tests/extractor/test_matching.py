@@ -28,7 +28,8 @@ def test_article(path: Path, extractor: ArticleExtractor) -> None:
     found = {m.commitment.id: m for m in extractor.extract(article)}
     assert {cid: m.stage.value for cid, m in found.items()} == case["expect"]
     for m in found.values():
-        assert article.text[m.start : m.end].strip() == m.quote, "quote is verbatim at its offsets"
+        source = article.title if "quote:title" in m.reasons else article.text
+        assert source[m.start : m.end].strip() == m.quote, "quote is verbatim at its offsets"
         assert 0.0 <= m.confidence <= 1.0
         assert any(r.startswith(("anchor:", "keyword:")) for r in m.reasons)
 
