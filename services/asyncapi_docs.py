@@ -3,11 +3,21 @@ cannot drift from the code: `luqiao-monitor asyncapi` writes them to docs/asynca
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from faststream.specification import AsyncAPI
+from pydantic import BaseModel
 
 from services.catalog.model import Commitment
+from services.events import (
+    ARTICLES_TOPIC,
+    DEADLETTER_TOPIC,
+    EVIDENCE_TOPIC,
+    STATUS_TOPIC,
+    ArticleFetched,
+    EvidenceFound,
+)
 
 
 def _documents() -> dict[str, str]:
@@ -19,22 +29,53 @@ def _documents() -> dict[str, str]:
     from services.tracker.settings import TrackerSettings
 
     no_catalog: list[Commitment] = []
-    ex_settings = ExtractorSettings()
+    # Fixed values, not the environment: the documents describe the deployed topology.
+    bus = {
+        "kafka_bootstrap": "kafka:9092",
+        "articles_topic": ARTICLES_TOPIC,
+        "evidence_topic": EVIDENCE_TOPIC,
+        "status_topic": STATUS_TOPIC,
+        "deadletter_topic": DEADLETTER_TOPIC,
+    }
+    ex_settings = ExtractorSettings(**bus)
     extractor = build_app(ex_settings, ExtractorHandler(ex_settings, catalog=no_catalog))
-    tr_settings = TrackerSettings(database_url="sqlite://")
+    tr_settings = TrackerSettings(database_url="sqlite://", **bus)
     tracker_broker = build_broker(tr_settings, TrackerService(tr_settings, catalog=no_catalog))
     docs = {
         "extractor": AsyncAPI(extractor.broker, title="luqiao-monitor extractor", version="1.0.0"),
         "tracker": AsyncAPI(tracker_broker, title="luqiao-monitor tracker", version="1.0.0"),
     }
-    return {name: doc.to_specification().to_yaml() for name, doc in docs.items()}
+    consumed = {"extractor": ArticleFetched, "tracker": EvidenceFound}
+    return {
+        name: _with_consumed_payload(doc.to_specification().to_json(), consumed[name])
+        for name, doc in docs.items()
+    }
+
+
+def _with_consumed_payload(spec_json: str, model: type[BaseModel]) -> str:
+    """The consumers take raw bytes (so a poison message reaches them to be
+    dead-lettered), which FastStream documents as an empty payload; the
+    contract is the event model, so the document says that."""
+    spec = json.loads(spec_json)
+    schemas = spec["components"]["schemas"]
+    schemas.pop("EmptyPayload", None)
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        schemas.setdefault(name, sub)
+    schemas[model.__name__] = schema
+    for message in spec["components"]["messages"].values():
+        if message["payload"].get("$ref", "").endswith("/EmptyPayload"):
+            message["payload"] = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return json.dumps(spec)
 
 
 def write_asyncapi(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in _documents().items():
-        path = out / f"{name}.yaml"
-        path.write_text(text, encoding="utf-8")
+        path = out / f"{name}.json"
+        path.write_text(
+            json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         written.append(path)
     return written

@@ -101,7 +101,12 @@ def serve_extractor() -> None:
     from services.extractor.settings import ExtractorSettings
 
     _logging()
-    asyncio.run(build_app(ExtractorSettings()).run())
+    settings = ExtractorSettings()
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port)
+    asyncio.run(build_app(settings).run())
 
 
 @serve_app.command("tracker")

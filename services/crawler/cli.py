@@ -69,6 +69,10 @@ def crawl(
             raise typer.Exit(code=1) from exc
         typer.echo(summary.log_line())
         return
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port)
     poll(
         overrides,
         sink,

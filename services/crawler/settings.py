@@ -82,6 +82,8 @@ class CrawlerSettings(BaseSettings):
     revisit_days: int = 0
     kafka_timeout_seconds: float = 30.0
     log_level: str = "INFO"
+    # In polling mode Prometheus scrapes the crawler here (0 disables).
+    metrics_port: int = 9109
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The Scrapy settings that make the crawl polite and incremental."""

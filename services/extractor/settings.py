@@ -10,3 +10,5 @@ class ExtractorSettings(BusSettings):
     # Articles larger than this are dead-lettered rather than matched.
     max_text_chars: int = 200_000
     batch_max_records: int = 500
+    # Prometheus scrapes the extractor here (0 disables).
+    metrics_port: int = 9108

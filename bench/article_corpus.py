@@ -1,0 +1,65 @@
+"""A corpus of ~2 KB articles for the extractor benchmark, built from the labelled set.
+
+Why build it rather than use the labelled articles as they are: those are ~1 KB, and the
+issue's aim is stated for 2 KB articles. Each benchmark article is one labelled article
+(its title, date and opening) followed by paragraphs of the next ones until its text
+reaches the target size in UTF-8, so it reads like district news and links to real
+commitments. Urls are made distinct so every article has its own article_id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+from services.events import ArticleFetched, article_id_for
+
+LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "labelled" / "articles.jsonl"
+TARGET_BYTES = 2048
+
+
+def _labelled() -> list[dict[str, str]]:
+    with LABELLED.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def build_corpus(count: int, target_bytes: int = TARGET_BYTES) -> list[ArticleFetched]:
+    """``count`` articles whose text is at least ``target_bytes`` of UTF-8 (one paragraph
+    more at most), cycling through the labelled articles and their paragraphs."""
+    rows = _labelled()
+    paragraphs = [p for r in rows for p in r["text"].split("\n") if p.strip()]
+    articles: list[ArticleFetched] = []
+    cursor = 0
+    for i in range(count):
+        row = rows[i % len(rows)]
+        parts = [p for p in row["text"].split("\n") if p.strip()]
+        size = sum(len(p.encode()) + 1 for p in parts)
+        while size < target_bytes:
+            extra = paragraphs[cursor % len(paragraphs)]
+            cursor += 1
+            parts.append(extra)
+            size += len(extra.encode()) + 1
+        text = "\n".join(parts)
+        url = f"{row['url']}?bench={i}"
+        published = datetime.fromisoformat(row["published_at"])
+        articles.append(
+            ArticleFetched(
+                article_id=article_id_for(url),
+                url=url,
+                title=row["title"],
+                published_at=published,
+                source=row.get("source"),
+                column=row.get("column"),
+                text=text,
+                html_sha256=hashlib.sha256(f"{i}|{text}".encode()).hexdigest(),
+                fetched_at=published,
+            )
+        )
+    return articles
+
+
+def message_bytes(articles: list[ArticleFetched]) -> list[bytes]:
+    """The articles as the crawler puts them on luqiao.articles (pydantic JSON, UTF-8)."""
+    return [a.model_dump_json().encode() for a in articles]
