@@ -294,8 +294,9 @@ _STAGE_RANK = {
 }
 
 
-def _rank(m: Match) -> tuple[float, int]:
-    return (round(m.confidence, 2), _STAGE_RANK[m.stage])
+def _rank(m: Match) -> tuple[bool, float, int]:
+    """The quote kept is the one that reports progress, if any sentence does."""
+    return (m.stage != Stage.PLANNED, round(m.confidence, 2), _STAGE_RANK[m.stage])
 
 
 def _stage_against_target(

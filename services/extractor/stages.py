@@ -33,6 +33,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     Stage.IN_PROGRESS: (
         "主体结顶", "结顶", "封顶", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
         "推进", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
+        "举办", "推出", "发放", "办结", "扩展至", "加速",
     ),
 }  # fmt: skip
 MODALS = (
@@ -45,6 +46,7 @@ DEFINITION_RE = re.compile(
 )
 NEGATIONS = ("尚未", "仍未", "暂未", "没有", "未", "不")
 QUESTIONS = ("何时", "是否", "能否", "什么时候", "有没有", "吗")
+FIRST_STEP = re.compile(r"迈出.{0,4}第一步|首个|首支|首批|起步")
 # "正在逐项落地": a completion verb under a progressive marker is progress.
 PROGRESSIVE = ("正在", "逐步", "陆续", "逐项", "加快", "持续")
 REALISED = ("已", "日前", "目前", "近日", "正式", "顺利", "成功", "全面", "首批", "了")
@@ -118,8 +120,9 @@ def _read_clause(
     if any(q in clause for q in QUESTIONS) or DEFINITION_RE.search(clause):
         return realised, planned_cue, None  # a question or a definition reports nothing
     for pos, cue, stage in _cues_in(clause):
-        if clause[pos + len(cue) : pos + len(cue) + 1] == "会":
-            continue  # "推进会": a meeting's name
+        after = clause[pos + len(cue) : pos + len(cue) + 2]
+        if after[:1] == "会" or after[:1] == "需":
+            continue  # "推进会": a meeting's name; "设立需要…": a condition
         if (
             clause[pos + len(cue) : pos + len(cue) + 1] == "后"
             and "已" not in clause[max(0, pos - 3) : pos]
@@ -129,6 +132,10 @@ def _read_clause(
             p in clause[max(0, pos - 6) : pos] for p in PROGRESSIVE
         ):
             stage = Stage.IN_PROGRESS
+        if stage == Stage.COMPLETED and "主体" in clause[max(0, pos - 6) : pos]:
+            stage = Stage.IN_PROGRESS  # "主体完工": the structure, not the project
+        if stage == Stage.COMPLETED and FIRST_STEP.search(clause):
+            stage = Stage.STARTED  # "组建基金矩阵迈出的第一步": a start, not the end
         if stage == Stage.DELAYED:
             if cue == "调整" and not any(
                 w in clause for w in ("项目", "工程", "计划", "方案", "规划")
@@ -195,6 +202,14 @@ def read_stage(window: str, focus: int | None = None) -> StageReading:
             reading = _verdict(*_read_clause(clause, window[:start]))
             if reading is not None:
                 break
+        if reading is not None and reading.stage != Stage.DELAYED:
+            # A delay later in the sentence outweighs progress reported before it:
+            # "X受招商进展影响, 入驻仅为计划的三成, 建设进度未达预期".
+            for start, clause in clauses[at + 1 :]:
+                later = _verdict(*_read_clause(clause, window[:start]))
+                if later is not None and later.stage == Stage.DELAYED:
+                    reading = later
+                    break
     if reading is not None:
         return reading
     if any(m in window for m in MODALS):

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
+from services.events import CHINA_TZ
 from services.tracker import ledger
 from services.tracker.metrics import LedgerCollector
 from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
@@ -273,7 +274,9 @@ def create_api(
     @api.get("/api/evidence", tags=["evidence"], response_model=Page)
     def list_evidence(
         request: Request,
-        since: datetime | None = Query(None, description="Received at or after (ISO 8601)"),
+        since: datetime | None = Query(
+            None, description="Received at or after (ISO 8601; without offset: Asia/Shanghai)"
+        ),
         review_state: Literal["auto", "pending", "confirmed", "rejected"] | None = None,
         offset: int = Query(0, ge=0),
         limit: int = Query(100, ge=1, le=1000),
@@ -281,6 +284,9 @@ def create_api(
     ) -> Response:
         stmt = select(EvidenceRow).order_by(EvidenceRow.received_at, EvidenceRow.evidence_id)
         if since is not None:
+            # Compare in the ledger's zone: SQLite keeps the stored Asia/Shanghai wall time
+            # without its offset, so a UTC `since` would be off by eight hours there.
+            since = since.astimezone(CHINA_TZ) if since.tzinfo else since.replace(tzinfo=CHINA_TZ)
             stmt = stmt.where(EvidenceRow.received_at >= since)
         if review_state is not None:
             stmt = stmt.where(EvidenceRow.review_state == review_state)
