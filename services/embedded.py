@@ -73,7 +73,7 @@ def poll_loop(
             try:
                 summary = crawl_once_subprocess(crawl_overrides, out)
                 result = pipeline.feed_jsonl(out) if out.exists() else PollResult(0, 0, 0, 0)
-                log.info("poll done", crawl=str(summary), **result.__dict__)
+                log.info("poll done", crawl=summary.log_line(), **result.__dict__)
             except Exception:  # noqa: BLE001 — one bad poll must not end the service
                 log.exception("poll failed; will retry at the next interval")
         pipeline.tracker.reevaluate()

@@ -32,5 +32,7 @@ def test_documents_name_every_topic_and_event(tmp_path: Path) -> None:
         "luqiao.evidence", "luqiao.status", "luqiao.deadletter"
     }  # fmt: skip
     schemas = extractor["components"]["schemas"]
-    assert "ArticleFetched" in schemas and "schema_version" in schemas["ArticleFetched"]["properties"]
+    assert (
+        "ArticleFetched" in schemas and "schema_version" in schemas["ArticleFetched"]["properties"]
+    )
     assert "StatusChanged" in tracker["components"]["schemas"]

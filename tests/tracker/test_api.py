@@ -215,7 +215,9 @@ def test_review_is_forbidden_without_a_configured_token(tracker: TrackerService)
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("header", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}])
+@pytest.mark.parametrize(
+    "header", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}]
+)
 def test_review_with_a_wrong_token_is_401(client: TestClient, header: dict[str, str]) -> None:
     body = {"decision": "set_status", "status": "achieved", "reviewer": "王审"}
     response = client.post("/api/commitments/t25-gdp/review", json=body, headers=header)
@@ -234,8 +236,14 @@ def test_review_with_a_wrong_token_is_401(client: TestClient, header: dict[str, 
         {"decision": "set_status", "status": "achieved", "reviewer": ""},
         {"decision": "set_status", "status": "achieved"},
     ],
-    ids=["confirm-without-evidence", "set-without-status", "bad-status", "bad-decision",
-         "empty-reviewer", "no-reviewer"],  # fmt: skip
+    ids=[
+        "confirm-without-evidence",
+        "set-without-status",
+        "bad-status",
+        "bad-decision",
+        "empty-reviewer",
+        "no-reviewer",
+    ],  # fmt: skip
 )
 def test_bad_review_bodies_are_422(client: TestClient, body: dict[str, Any]) -> None:
     response = review(client, "t25-gdp", body)
@@ -248,8 +256,9 @@ def test_confirm_moves_evidence_out_of_the_queue_and_counts_it(client: TestClien
     queue = client.get("/api/evidence", params={"review_state": "pending"}).json()["items"]
     assert [e["commitment_id"] for e in queue] == [expected["commitment"]]
     evidence_id = queue[0]["evidence_id"]
-    assert client.get(f"/api/commitments/{expected['commitment']}").json()["status"] == (
-        SPEC["statuses"][expected["commitment"]]
+    assert (
+        client.get(f"/api/commitments/{expected['commitment']}").json()["status"]
+        == (SPEC["statuses"][expected["commitment"]])
     )
 
     elsewhere = review(client, "t25-gdp", {"decision": "confirm", "evidence_id": evidence_id,
@@ -277,8 +286,9 @@ def test_rejected_evidence_leaves_the_queue_and_does_not_count(client: TestClien
     response = review(client, expected["commitment"], body)
     assert response.status_code == 200 and response.json()["changes"] == []
     assert client.get("/api/evidence", params={"review_state": "pending"}).json()["total"] == 0
-    assert client.get(f"/api/commitments/{expected['commitment']}").json()["status"] == (
-        expected["after_reject"]
+    assert (
+        client.get(f"/api/commitments/{expected['commitment']}").json()["status"]
+        == (expected["after_reject"])
     )
 
 
@@ -303,11 +313,14 @@ def test_manual_status_is_shown_as_such_beside_the_automatic_one(client: TestCli
     by_status = client.get("/api/commitments", params={"status": expected["status"]}).json()
     assert expected["commitment"] in ids(by_status)
     csv_row = next(
-        r for r in csv.DictReader(io.StringIO(client.get("/api/commitments.csv").text[1:]))
+        r
+        for r in csv.DictReader(io.StringIO(client.get("/api/commitments.csv").text[1:]))
         if r["id"] == expected["commitment"]
     )
     assert (csv_row["status"], csv_row["auto_status"], csv_row["manual_status"]) == (
-        expected["status"], expected["auto_status"], expected["status"]
+        expected["status"],
+        expected["auto_status"],
+        expected["status"],
     )
 
 

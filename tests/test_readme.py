@@ -1,0 +1,39 @@
+"""The README's settings table is the documentation of every environment variable."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import AliasChoices
+from pydantic_settings import BaseSettings
+
+from services.crawler.settings import CrawlerSettings
+from services.extractor.settings import ExtractorSettings
+from services.tracker.settings import TrackerSettings
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def env_names(cls: type[BaseSettings]) -> list[tuple[str, ...]]:
+    """Per field, the environment names it can be set by (any one documented is enough)."""
+    prefix = cls.model_config.get("env_prefix", "")
+    names = []
+    for field, info in cls.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.append(tuple(str(c) for c in alias.choices if str(c).isupper()))
+        else:
+            names.append((f"{prefix}{field}".upper(),))
+    return names
+
+
+def documented() -> set[str]:
+    return set(re.findall(r"^\| `([A-Z_]+)`", README, re.M))
+
+
+@pytest.mark.parametrize("cls", [ExtractorSettings, TrackerSettings, CrawlerSettings])
+def test_every_setting_is_in_the_readme_table(cls: type[BaseSettings]) -> None:
+    missing = [n for n in env_names(cls) if not set(n) & documented()]
+    assert not missing, f"document these in README.md's settings table: {missing}"
