@@ -185,11 +185,14 @@ def evaluate(
     ),
     split: Annotated[str, typer.Option(help="dev, heldout or all")] = "all",
     errors: Annotated[bool, typer.Option(help="List every wrong link")] = False,
+    baseline: Annotated[
+        bool, typer.Option(help="Score the word-presence baseline instead of the extractor")
+    ] = False,
 ) -> None:
     """Precision, recall and F1 of commitment links, and stage accuracy, on the labelled set."""
     from services.extractor.evaluation import evaluate_file
 
-    report = evaluate_file(data, split=split)
+    report = evaluate_file(data, split=split, baseline=baseline)
     typer.echo(report.render(show_errors=errors))
 
 

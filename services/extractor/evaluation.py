@@ -13,12 +13,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from services.catalog import load_catalog
 from services.catalog.model import Commitment
-from services.events import Stage
-from services.extractor.matching import ArticleExtractor
+from services.events import ArticleFetched, Stage
+from services.extractor.matching import ArticleExtractor, Match
 from services.offline_articles import article_from_dict
 
 Link = tuple[str, str]  # (article label id, commitment id)
@@ -113,10 +113,14 @@ def load_labelled(path: Path) -> list[dict[str, Any]]:
     ]
 
 
+class Linker(Protocol):
+    def extract(self, article: ArticleFetched) -> list[Match]: ...
+
+
 def evaluate_items(
     items: list[dict[str, Any]],
     catalog: list[Commitment],
-    extractor: ArticleExtractor,
+    extractor: Linker,
     split: str = "all",
 ) -> EvaluationReport:
     splits = ["dev", "heldout", "all"] if split == "all" else [split]
@@ -180,8 +184,29 @@ def evaluate_items(
     return report
 
 
+class WordPresenceLinker:
+    """The baseline the extractor is compared with: a commitment is linked, as
+    progress, whenever one of its catalog names occurs in the title or text."""
+
+    def __init__(self, catalog: list[Commitment]) -> None:
+        self.names = [(c, [n for n in {*c.entities, *c.aliases} if len(n) >= 2]) for c in catalog]
+
+    def extract(self, article: ArticleFetched) -> list[Match]:
+        doc = f"{article.title}\n{article.text}"
+        found = []
+        for c, names in self.names:
+            hit = next((n for n in names if n in doc), None)
+            if hit is not None:
+                found.append(Match(c, hit, 0, 0, Stage.IN_PROGRESS, [], 1.0, [f"name:{hit}"]))
+        return found
+
+
 def evaluate_file(
-    path: Path, split: str = "all", catalog: list[Commitment] | None = None
+    path: Path,
+    split: str = "all",
+    catalog: list[Commitment] | None = None,
+    baseline: bool = False,
 ) -> EvaluationReport:
     catalog = catalog if catalog is not None else load_catalog()
-    return evaluate_items(load_labelled(path), catalog, ArticleExtractor(catalog), split)
+    linker: Linker = WordPresenceLinker(catalog) if baseline else ArticleExtractor(catalog)
+    return evaluate_items(load_labelled(path), catalog, linker, split)
