@@ -45,6 +45,7 @@ TOKEN = "integration-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 # The delivery loop polls every 5 s; waiting two rounds more shows a duplicate if any.
 QUIET_SECONDS = 11.0
+EVIDENCE_COUNT = "luqiao_commitment_evidence_count"
 T = TypeVar("T")
 
 
@@ -132,13 +133,14 @@ def test_evidence_in_status_metrics_and_one_notification_out(
     receiver: WebhookReceiver,
 ) -> None:
     watched, sentinel = [c for c in load_catalog() if c.kind == "milestone"][:2]
+    topics: dict[str, Any] = bus_settings_overrides(kafka_topics)
     settings = TrackerSettings(
         kafka_bootstrap=kafka_bootstrap,
         database_url=fresh_database_url,
         tracker_group=f"tracker-{uuid.uuid4().hex[:8]}",
         api_token=TOKEN,
         webhook_backoff_seconds=0.2,
-        **bus_settings_overrides(kafka_topics),
+        **topics,
     )
     app = build_tracker_api(settings)
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
@@ -155,8 +157,12 @@ def test_evidence_in_status_metrics_and_one_notification_out(
 
             made = api.post(
                 "/api/subscriptions",
-                json={"name": "desk", "scope": "commitment", "value": watched.id,
-                      "webhook_url": receiver.url},  # fmt: skip
+                json={
+                    "name": "desk",
+                    "scope": "commitment",
+                    "value": watched.id,
+                    "webhook_url": receiver.url,
+                },
                 headers=AUTH,
             )
             assert made.status_code == 201, made.text
@@ -184,17 +190,14 @@ def test_evidence_in_status_metrics_and_one_notification_out(
                 return [
                     event
                     for key, event in statuses.poll()
-                    if key == watched.id.encode()
-                    and event["new_status"] == RUN["expected_status"]
+                    if key == watched.id.encode() and event["new_status"] == RUN["expected_status"]
                 ]
 
             [event] = wait_for("the status change on Kafka", lambda: achieved_events() or None)
             assert event["old_status"] == before["status"]
             assert any(reason.startswith("rule:") for reason in event["reasons"])
 
-            assert metric_value(
-                base_url, "luqiao_commitment_evidence_count", commitment_id=watched.id
-            ) == 1.0
+            assert metric_value(base_url, EVIDENCE_COUNT, commitment_id=watched.id) == 1.0
             assert metric_value(
                 base_url, "luqiao_commitment_status",
                 commitment_id=watched.id, status=RUN["expected_status"],
@@ -230,9 +233,7 @@ def test_evidence_in_status_metrics_and_one_notification_out(
             assert base64.b64decode(letter["original_b64"]) == RUN["poison"].encode()
 
             time.sleep(QUIET_SECONDS)
-            assert metric_value(
-                base_url, "luqiao_commitment_evidence_count", commitment_id=watched.id
-            ) == 1.0
+            assert metric_value(base_url, EVIDENCE_COUNT, commitment_id=watched.id) == 1.0
             assert len(api.get(f"/api/commitments/{watched.id}").json()["evidence"]) == 1
             assert len(receiver.posts) == 1, "a replay must not notify the subscriber again"
             assert len(achieved_events()) == 1, "a replay must not publish the change again"
