@@ -37,15 +37,16 @@ def _documents() -> dict[str, str]:
         "status_topic": STATUS_TOPIC,
         "deadletter_topic": DEADLETTER_TOPIC,
     }
-    ex_settings = ExtractorSettings(**bus)
+    ex_settings = ExtractorSettings.model_validate(bus)
     extractor = build_app(ex_settings, ExtractorHandler(ex_settings, catalog=no_catalog))
-    tr_settings = TrackerSettings(database_url="sqlite://", **bus)
+    tr_settings = TrackerSettings.model_validate({**bus, "database_url": "sqlite://"})
     tracker_broker = build_broker(tr_settings, TrackerService(tr_settings, catalog=no_catalog))
+    assert extractor.broker is not None
     docs = {
         "extractor": AsyncAPI(extractor.broker, title="luqiao-monitor extractor", version="1.0.0"),
         "tracker": AsyncAPI(tracker_broker, title="luqiao-monitor tracker", version="1.0.0"),
     }
-    consumed = {"extractor": ArticleFetched, "tracker": EvidenceFound}
+    consumed: dict[str, type[BaseModel]] = {"extractor": ArticleFetched, "tracker": EvidenceFound}
     return {
         name: _with_consumed_payload(doc.to_specification().to_json(), consumed[name])
         for name, doc in docs.items()

@@ -9,6 +9,7 @@ crash republishes the same ids and the tracker stores them once.
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
@@ -49,7 +50,7 @@ def build_app(settings: ExtractorSettings, handler: ExtractorHandler | None = No
     )
     async def on_articles(msg: KafkaMessage) -> None:
         # Raw bytes, not FastStream's decoding: a poison message must reach us to be diverted.
-        body: list[bytes] = list(msg.body)
+        body: list[bytes] = list(cast(list[bytes], msg.body))
         records = (
             msg.raw_message if isinstance(msg.raw_message, (list, tuple)) else [msg.raw_message]
         )

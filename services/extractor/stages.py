@@ -159,12 +159,12 @@ def _verdict(
         delays = [c for s, c in realised if s == Stage.DELAYED]
         if delays:
             # "因规划调整延期": the delay is the news, the change its cause.
-            cue = min(delays, key=lambda c: _CODE_PRIORITY.index(_regression_code(c)))
-            return StageReading(Stage.DELAYED, cue, f"cue:{cue}", _regression_code(cue))
+            worst = min(delays, key=lambda c: _CODE_PRIORITY.index(_regression_code(c)))
+            return StageReading(Stage.DELAYED, worst, f"cue:{worst}", _regression_code(worst))
         for stage in _ORDER[1:]:
-            cue = next((c for s, c in realised if s == stage), None)
-            if cue is not None:
-                return StageReading(stage, cue, f"cue:{cue}")
+            found = next((c for s, c in realised if s == stage), None)
+            if found is not None:
+                return StageReading(stage, found, f"cue:{found}")
     if negated_cue:
         return StageReading(Stage.PLANNED, negated_cue, f"negated:{negated_cue}")
     if planned_cue:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import cast
 
 import structlog
 from fastapi import FastAPI
@@ -53,7 +54,7 @@ def build_broker(settings: TrackerSettings, service: TrackerService) -> KafkaBro
     )
     async def on_evidence(msg: KafkaMessage) -> None:
         # Raw bytes, not FastStream's decoding: a poison message must reach us to be diverted.
-        body: list[bytes] = list(msg.body)
+        body: list[bytes] = list(cast(list[bytes], msg.body))
         good: list[EvidenceFound] = []
         pending = []
         for raw in body:
