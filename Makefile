@@ -5,13 +5,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick venv system-deps kafka-jars lint bench asyncapi clean
+.PHONY: run test test-quick venv system-deps kafka-jars lint bench asyncapi clean lock
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the tests last passed with
+# (regenerate with `make lock` after changing dependencies).
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+
+lock: venv
+	$(BIN)/pip freeze --exclude-editable > constraints.txt
 
 venv: $(STAMP)
 
