@@ -59,16 +59,19 @@ class ExtractorOnThread:
     """The FastStream app on its own event loop and thread, as tests/extractor run it."""
 
     def __init__(self, settings: ExtractorSettings, handler: ExtractorHandler) -> None:
-        self.app = build_app(settings, handler)
+        broker = build_app(settings, handler).broker
+        if broker is None:
+            raise RuntimeError("build_app returned an app without a broker")
+        self.broker = broker
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def start(self) -> None:
         self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.app.broker.start(), self.loop).result(60)
+        asyncio.run_coroutine_threadsafe(self.broker.start(), self.loop).result(60)
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.app.broker.stop(), self.loop).result(30)
+        asyncio.run_coroutine_threadsafe(self.broker.stop(), self.loop).result(30)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
 
@@ -145,9 +148,7 @@ def _kafka_run(
         extractor_group=group,
         batch_max_records=batch_max_records,
     )
-    handler = (
-        NaiveHandler(settings, catalog) if naive else ExtractorHandler(settings, catalog)
-    )
+    handler = NaiveHandler(settings, catalog) if naive else ExtractorHandler(settings, catalog)
     service = ExtractorOnThread(settings, handler)
     started = time.perf_counter()
     service.start()
@@ -162,9 +163,7 @@ def _kafka_run(
         "completed": done,
         "seconds": round(progress.total_seconds, 2),
         "articles_per_second": round(count / progress.total_seconds, 1) if done else None,
-        "steady_articles_per_second": (
-            round(r, 1) if (r := progress.steady_rate(count)) else None
-        ),
+        "steady_articles_per_second": (round(r, 1) if (r := progress.steady_rate(count)) else None),
         "seconds_to_first_commit": (
             round(progress.first_commit_at - started, 2) if progress.first_commit_at else None
         ),
@@ -177,30 +176,30 @@ def bench_kafka(
     catalog: list[Commitment], count: int, batch_sizes: list[int], timeout: float
 ) -> dict[str, Any]:
     articles = build_corpus(count)
-    messages = [(a.article_id.encode(), m) for a, m in zip(articles, message_bytes(articles))]
+    messages = [
+        (a.article_id.encode(), m) for a, m in zip(articles, message_bytes(articles), strict=True)
+    ]
     runs = []
     with running_kafka_broker() as bootstrap:
         articles_topic = f"bench{uuid.uuid4().hex[:8]}.luqiao.articles"
         create_topics(bootstrap, [articles_topic])
         produce_rate = produce_all(bootstrap, articles_topic, messages)
         for size in batch_sizes:
-            runs.append(
-                _kafka_run(bootstrap, articles_topic, count, catalog, size, False, timeout)
-            )
+            runs.append(_kafka_run(bootstrap, articles_topic, count, catalog, size, False, timeout))
         runs.append(
             _kafka_run(bootstrap, articles_topic, count, catalog, batch_sizes[0], True, timeout)
         )
     best = max((r["articles_per_second"] or 0.0) for r in runs if r["matcher"] == "extractor")
-    naive_run = runs[-1]
+    same_batch, naive_run = runs[0], runs[-1]  # both at batch_sizes[0]
     return {
         "articles": count,
         "partitions": 3,
         "produce_messages_per_second": round(produce_rate, 1),
         "runs": runs,
         "best_extractor_articles_per_second": best,
-        "ratio_vs_naive": (
-            round(best / naive_run["articles_per_second"], 2)
-            if naive_run["articles_per_second"]
+        "ratio_vs_naive_same_batch": (
+            round(same_batch["articles_per_second"] / naive_run["articles_per_second"], 2)
+            if same_batch["articles_per_second"] and naive_run["articles_per_second"]
             else None
         ),
         "aim_articles_per_second": AIM_ARTICLES_PER_SECOND,
@@ -240,9 +239,9 @@ def _print(figures: dict[str, Any]) -> None:
         )
     verdict = "met" if k["aim_met"] else "NOT met"
     print(
-        f"best extractor {k['best_extractor_articles_per_second']} articles/s; "
-        f"vs naive baseline {k['ratio_vs_naive']}x; aim of {k['aim_articles_per_second']}/s "
-        f"{verdict}"
+        f"extractor / naive baseline at the same batch size: {k['ratio_vs_naive_same_batch']}x; "
+        f"best extractor run {k['best_extractor_articles_per_second']} articles/s: "
+        f"aim of {k['aim_articles_per_second']}/s {verdict}"
     )
 
 
@@ -256,8 +255,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--no-kafka", action="store_true")
     parser.add_argument("--json", action="store_true", help="print raw figures as JSON")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("faststream").setLevel(logging.WARNING)
+    # FastStream logs every batch at INFO on stdout; the figures must stay readable.
+    logging.disable(logging.INFO)
     catalog = load_catalog()
     figures: dict[str, Any] = {"in_process": bench_in_process(catalog, args.articles, args.rounds)}
     if not args.no_kafka:
