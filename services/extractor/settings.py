@@ -9,6 +9,7 @@ class ExtractorSettings(BusSettings):
     extractor_group: str = "luqiao-extractor"
     # Articles larger than this are dead-lettered rather than matched.
     max_text_chars: int = 200_000
-    batch_max_records: int = 500
+    # Measured in bench/: 2000 was 9-26 % faster than 500 through Kafka.
+    batch_max_records: int = 2000
     # Prometheus scrapes the extractor here (0 disables).
     metrics_port: int = 9108

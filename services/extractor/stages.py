@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from services.events import Stage
 
@@ -54,9 +55,9 @@ REALISED = ("已", "日前", "目前", "近日", "正式", "顺利", "成功", "
 # Titles separate their parts with spaces: "首支母基金设立 基金矩阵迈出第一步".
 _CLAUSE_SPLIT = re.compile(r"[,，;；:：、]|(?<=\S)[ 　](?=\S)")
 _ORDER = [Stage.DELAYED, Stage.COMPLETED, Stage.STARTED, Stage.IN_PROGRESS]
-_ALL_CUES = sorted(
-    ((cue, stage) for stage in _ORDER for cue in CUES[stage]), key=lambda p: -len(p[0])
-)
+_STAGE_OF_CUE = {cue: stage for stage in _ORDER for cue in CUES[stage]}
+# One alternation, longest cue first, so "竣工验收" is read before "验收".
+_CUE_RE = re.compile("|".join(re.escape(c) for c in sorted(_STAGE_OF_CUE, key=len, reverse=True)))
 
 
 @dataclass(frozen=True)
@@ -68,17 +69,7 @@ class StageReading:
 
 
 def _cues_in(clause: str) -> list[tuple[int, str, Stage]]:
-    taken = [False] * len(clause)
-    found: list[tuple[int, str, Stage]] = []
-    for cue, stage in _ALL_CUES:
-        start = clause.find(cue)
-        while start != -1:
-            if not any(taken[start : start + len(cue)]):
-                for i in range(start, start + len(cue)):
-                    taken[i] = True
-                found.append((start, cue, stage))
-            start = clause.find(cue, start + 1)
-    return sorted(found)
+    return [(m.start(), m.group(), _STAGE_OF_CUE[m.group()]) for m in _CUE_RE.finditer(clause)]
 
 
 def _modal_before(text: str, pos: int) -> bool:
@@ -107,6 +98,7 @@ def _regression_code(cue: str) -> str:
     return "延期"
 
 
+@lru_cache(maxsize=8192)
 def _read_clause(
     clause: str, prefix: str
 ) -> tuple[list[tuple[Stage, str]], str | None, str | None]:

@@ -44,9 +44,7 @@ class Profile:
     keywords: list[str]
     weights: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def keyword_weight(self) -> float:
-        return sum(self.weights.get(k, 0.0) for k in self.keywords) or 1.0
+    keyword_weight: float = 1.0  # sum of the keywords' weights, set with them
 
 
 def _anchors(c: Commitment) -> list[str]:
@@ -165,4 +163,5 @@ def build_profiles(catalog: list[Commitment]) -> list[Profile]:
         # Rare in Chinese and rare in the catalog: "绿道" weighs, "经济" barely.
         p.keywords = [k for k in p.keywords if general_idf(k) >= MIN_KEYWORD_IDF]
         p.weights = {k: general_idf(k) * math.log(1 + n / df[k]) for k in p.keywords}
+        p.keyword_weight = sum(p.weights.values()) or 1.0
     return profiles
