@@ -13,12 +13,9 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +32,7 @@ from services.tracker.settings import TrackerSettings
 from tests.infra.kafka_topics import bus_settings_overrides
 from tests.live_server import serving
 from tests.tracker.evidence_factory import make_evidence
+from tests.webhook_receiver import Receiver, running_receiver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 
@@ -49,36 +47,10 @@ EVIDENCE_COUNT = "luqiao_commitment_evidence_count"
 T = TypeVar("T")
 
 
-@dataclass
-class WebhookReceiver:
-    url: str
-    posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-
 @pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    """Records every POST and answers 200, like a newsroom's webhook endpoint."""
-    box: list[WebhookReceiver] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 — http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            box[0].posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    box.append(WebhookReceiver(f"http://127.0.0.1:{server.server_port}/luqiao"))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield box[0]
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+def receiver() -> Iterator[Receiver]:
+    with running_receiver() as rec:
+        yield rec
 
 
 def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 60.0) -> T:
@@ -130,7 +102,7 @@ def test_evidence_in_status_metrics_and_one_notification_out(
     kafka_bootstrap: str,
     kafka_topics: dict[str, str],
     fresh_database_url: str,
-    receiver: WebhookReceiver,
+    receiver: Receiver,
 ) -> None:
     watched, sentinel = [c for c in load_catalog() if c.kind == "milestone"][:2]
     topics: dict[str, Any] = bus_settings_overrides(kafka_topics)
@@ -203,9 +175,9 @@ def test_evidence_in_status_metrics_and_one_notification_out(
                 commitment_id=watched.id, status=RUN["expected_status"],
             ) == 1.0  # fmt: skip
 
-            wait_for("the webhook POST", lambda: receiver.posts or None, timeout=30)
+            wait_for("the webhook POST", lambda: receiver.received or None, timeout=30)
             timings["evidence_to_webhook_s"] = time.monotonic() - sent
-            [(headers, body)] = receiver.posts
+            [(headers, body)] = receiver.received
             assert headers["x-luqiao-event-id"] == event["status_event_id"]
             expected_sig = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
             assert headers["x-luqiao-signature"] == f"sha256={expected_sig}"
@@ -235,7 +207,7 @@ def test_evidence_in_status_metrics_and_one_notification_out(
             time.sleep(QUIET_SECONDS)
             assert metric_value(base_url, EVIDENCE_COUNT, commitment_id=watched.id) == 1.0
             assert len(api.get(f"/api/commitments/{watched.id}").json()["evidence"]) == 1
-            assert len(receiver.posts) == 1, "a replay must not notify the subscriber again"
+            assert len(receiver.received) == 1, "a replay must not notify the subscriber again"
             assert len(achieved_events()) == 1, "a replay must not publish the change again"
             assert len(letters.poll()) == 1
             log = api.get(f"/api/subscriptions/{made.json()['id']}/deliveries", headers=AUTH)

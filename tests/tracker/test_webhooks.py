@@ -8,12 +8,8 @@ import asyncio
 import hashlib
 import hmac
 import json
-import threading
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -22,45 +18,15 @@ from services.tracker.alerts import SubscriptionMatcher, utc_now
 from services.tracker.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
 from services.tracker.service import TrackerService
 from services.tracker.webhooks import backoff_delay, deliver_due, run_delivery_loop
+from tests.webhook_receiver import Receiver, running_receiver
 
 BACKOFF_S = 0.5
 
 
-@dataclass
-class Receiver:
-    """Answers each POST with the next scripted status (then 200) and keeps what it got."""
-
-    url: str
-    script: deque[int]
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    box: list[Receiver] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 — http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            rec = box[0]
-            rec.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            status = rec.script.popleft() if rec.script else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    box.append(Receiver(f"http://127.0.0.1:{server.server_port}/hook", deque()))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield box[0]
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with running_receiver() as rec:
+        yield rec
 
 
 def subscribe(tracker: TrackerService, scope: str, value: str, url: str, secret: str) -> int:

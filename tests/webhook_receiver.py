@@ -1,0 +1,49 @@
+"""A real HTTP endpoint on 127.0.0.1 that records webhook POSTs, like a newsroom's."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Receiver:
+    """Answers each POST with the next scripted status (then 200) and keeps what it got."""
+
+    url: str
+    script: deque[int] = field(default_factory=deque)
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    box: list[Receiver] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 — http.server's naming
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            rec = box[0]
+            rec.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            status = rec.script.popleft() if rec.script else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    box.append(Receiver(f"http://127.0.0.1:{server.server_port}/hook"))
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield box[0]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
