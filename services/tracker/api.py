@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel, Field
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from services.events import CHINA_TZ
 from services.tracker import ledger
+from services.tracker.http_deps import session_dependency, token_dependency
 from services.tracker.metrics import LedgerCollector
 from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
 from services.tracker.service import TrackerService, today_in_china
@@ -136,16 +137,8 @@ def create_api(
     registry = CollectorRegistry()
     registry.register(LedgerCollector(service.sessions))
 
-    def session() -> Any:
-        with service.sessions() as s:
-            yield s
-
-    def require_token(authorization: str = Header("", description="Bearer token")) -> None:
-        token = service.settings.api_token
-        if not token:
-            raise HTTPException(403, "write endpoints are disabled: set LUQIAO_API_TOKEN")
-        if authorization != f"Bearer {token}":
-            raise HTTPException(401, "missing or wrong bearer token")
+    session = session_dependency(service)
+    require_token = token_dependency(service)
 
     @api.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

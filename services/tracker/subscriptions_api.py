@@ -13,13 +13,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.tracker.alerts import Scope, utc_now
 from services.tracker.atom_feed import ATOM_MEDIA_TYPE, feed_path, render_feed
+from services.tracker.http_deps import session_dependency, token_dependency
 from services.tracker.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
 from services.tracker.service import TrackerService
 from services.tracker.webhooks import as_utc
@@ -81,16 +82,8 @@ def _iso(value: datetime | None) -> str | None:
 def subscriptions_router(service: TrackerService) -> APIRouter:
     router = APIRouter(tags=["subscriptions"])
 
-    def session() -> Any:
-        with service.sessions() as s:
-            yield s
-
-    def require_token(authorization: str = Header("", description="Bearer token")) -> None:
-        token = service.settings.api_token
-        if not token:
-            raise HTTPException(403, "write endpoints are disabled: set LUQIAO_API_TOKEN")
-        if not secrets.compare_digest(authorization, f"Bearer {token}"):
-            raise HTTPException(401, "missing or wrong bearer token")
+    session = session_dependency(service)
+    require_token = token_dependency(service)
 
     def known_value(body: SubscriptionCreate) -> None:
         """A typo in an id or report would subscribe to nothing, silently; refuse it."""
