@@ -9,6 +9,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.tracker.models import Base
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -45,3 +47,11 @@ def migrate(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """Autogenerate filter: the crawler's tables share the database but not this
+    migration history, so they are never proposed for dropping."""
+    if type_ == "table" and reflected and compare_to is None:
+        return name in Base.metadata.tables
+    return True
