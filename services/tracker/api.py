@@ -13,13 +13,13 @@ import io
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from services.events import CHINA_TZ
@@ -169,26 +169,45 @@ def create_api(
         body = generate_latest(REGISTRY) + generate_latest(registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    def _rows(
-        db: Session, report: str | None, section: str | None, kind: str | None, q: str | None
-    ):  # type: ignore[no-untyped-def]
-        stmt = select(CommitmentRow).order_by(CommitmentRow.report_id, CommitmentRow.id)
-        if report:
-            stmt = stmt.where(CommitmentRow.report_id == report)
-        if section:
-            stmt = stmt.where(CommitmentRow.section_key.contains(section))
-        if kind:
-            stmt = stmt.where(CommitmentRow.kind == kind)
-        if q:
-            stmt = stmt.where(
-                or_(CommitmentRow.text.contains(q), CommitmentRow.section_key.contains(q))
-            )
-        return db.scalars(stmt).all()
+    cache: dict[str, Any] = {"version": None, "items": []}
 
-    def _summaries(db: Session, rows: Any, status: str | None) -> list[dict[str, Any]]:
-        auto, manual = current_statuses(db), current_statuses(db, manual=True)
-        items = [commitment_summary(c, auto.get(c.id), manual.get(c.id)) for c in rows]
-        return [i for i in items if status is None or i["status"] == status]
+    def _all_summaries(db: Session) -> list[dict[str, Any]]:
+        """Every commitment's summary, rebuilt only when the read model changed (a new
+        status decision or a catalog sync): a busy API must not redo it per request,
+        and a version read from the database keeps every replica truthful."""
+        version = (
+            db.scalar(select(func.max(StatusRow.id))),
+            db.scalar(select(func.max(CommitmentRow.updated_at))),
+            db.scalar(select(func.count()).select_from(CommitmentRow)),
+        )
+        if cache["version"] != version:
+            rows = db.scalars(
+                select(CommitmentRow).order_by(CommitmentRow.report_id, CommitmentRow.id)
+            )
+            auto, manual = current_statuses(db), current_statuses(db, manual=True)
+            items = [commitment_summary(c, auto.get(c.id), manual.get(c.id)) for c in rows]
+            cache.update(version=version, items=items)
+        return cast(list[dict[str, Any]], cache["items"])
+
+    def _summaries(
+        db: Session,
+        report: str | None = None,
+        section: str | None = None,
+        kind: str | None = None,
+        q: str | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        def keep(item: dict[str, Any]) -> bool:
+            path = " › ".join(item["section"])
+            return (
+                (not report or item["report"] == report)
+                and (not section or section in path)
+                and (not kind or item["kind"] == kind)
+                and (not q or q in item["text"] or q in path)
+                and (status is None or item["status"] == status)
+            )
+
+        return [item for item in _all_summaries(db) if keep(item)]
 
     @api.get("/api/commitments", tags=["commitments"], response_model=Page)
     def list_commitments(
@@ -202,9 +221,7 @@ def create_api(
         limit: int = Query(50, ge=1, le=500),
         db: Session = Depends(session),
     ) -> Response:
-        items = _summaries(
-            db, _rows(db, report, section, kind, q), status.value if status else None
-        )
+        items = _summaries(db, report, section, kind, q, status.value if status else None)
         page = {
             "total": len(items),
             "offset": offset,
@@ -215,7 +232,7 @@ def create_api(
 
     @api.get("/api/commitments.csv", tags=["export"], response_class=Response)
     def export_csv(db: Session = Depends(session)) -> Response:
-        items = _summaries(db, _rows(db, None, None, None, None), None)
+        items = _summaries(db)
         buf = io.StringIO()
         fields = ["id", "report", "section", "text", "kind", "deadline", "status", "auto_status",
                   "manual_status", "schedule", "progress_ratio"]  # fmt: skip
@@ -231,7 +248,7 @@ def create_api(
 
     @api.get("/api/commitments.json", tags=["export"])
     def export_json(db: Session = Depends(session)) -> list[dict[str, Any]]:
-        return _summaries(db, _rows(db, None, None, None, None), None)
+        return _summaries(db)
 
     @api.get("/api/commitments/{commitment_id}", tags=["commitments"])
     def get_commitment(
@@ -345,8 +362,6 @@ def create_api(
         from services.tracker.web_page import render_index
 
         with service.sessions() as db:
-            return HTMLResponse(
-                render_index(_summaries(db, _rows(db, None, None, None, None), None))
-            )
+            return HTMLResponse(render_index(_summaries(db)))
 
     return api

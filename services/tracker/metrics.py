@@ -28,11 +28,30 @@ class LedgerCollector(Collector):
     def __init__(self, sessions: sessionmaker[Session], clock=datetime.now) -> None:  # type: ignore[no-untyped-def]
         self.sessions = sessions
         self.clock = clock
+        self._version: tuple[object, ...] | None = None
+        self._families: list[GaugeMetricFamily] = []
 
     def describe(self) -> list:  # type: ignore[type-arg]
         return []  # computed at scrape time; no registration-time query
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The families are rebuilt only when the ledger changed (or the day did):
+        a few aggregate queries per scrape instead of reading every row."""
+        with self.sessions() as session:
+            version = (
+                session.scalar(select(func.max(StatusRow.id))),
+                session.scalar(select(func.max(EvidenceRow.received_at))),
+                session.scalar(select(func.count()).select_from(EvidenceRow)),
+                session.scalar(select(func.max(EvidenceRow.reviewed_at))),
+                session.scalar(select(func.max(CommitmentRow.updated_at))),
+                self.clock().date(),
+            )
+        if version != self._version:
+            self._families = list(self._build())
+            self._version = version
+        yield from self._families
+
+    def _build(self) -> Iterator[GaugeMetricFamily]:
         status = GaugeMetricFamily(
             "luqiao_commitment_status",
             "1 for the commitment's current status, else 0",

@@ -23,6 +23,10 @@ def interpolate(value: str) -> str:
     return value.replace("$$", "$")
 
 
+# tracker: its HTTP port serves /metrics; extractor and crawler: their metrics ports.
+PORT_SETTINGS = ("LUQIAO_METRICS_PORT", "LUQIAO_CRAWLER_METRICS_PORT", "LUQIAO_HTTP_PORT")
+
+
 @dataclass(frozen=True)
 class Mount:
     service: str
@@ -59,6 +63,14 @@ class ComposeFile:
         if isinstance(env, list):
             env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
         return {key: interpolate(str(value)) for key, value in env.items()}
+
+    def metrics_port(self, service: str) -> str:
+        """The port Prometheus scrapes: each service reads it from its own setting."""
+        env = self.environment(service)
+        for name in PORT_SETTINGS:
+            if name in env:
+                return env[name]
+        raise KeyError(f"{service} sets none of {PORT_SETTINGS}")
 
     def command(self, service: str) -> list[str]:
         command = self.services[service].get("command") or []

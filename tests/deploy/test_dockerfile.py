@@ -109,6 +109,5 @@ def test_compose_builds_this_dockerfile_and_reaches_its_ports(compose: ComposeFi
     for service in ("tracker", "extractor", "crawler"):
         build = compose.services[service]["build"]
         assert (REPO_ROOT / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
-        env = compose.environment(service)
-        port = env.get("LUQIAO_METRICS_PORT") or env["LUQIAO_HTTP_PORT"]
+        port = compose.metrics_port(service)
         assert port in exposed, f"{service} port {port} not EXPOSEd"

@@ -90,15 +90,14 @@ def test_rule_unit_tests_load_the_deployed_rules() -> None:
 
 def test_scrape_targets_are_the_compose_services_metrics_ports(compose: ComposeFile) -> None:
     """Each luqiao job scrapes a compose service on the port that service serves metrics on:
-    LUQIAO_HTTP_PORT for the tracker, LUQIAO_METRICS_PORT for the others."""
+    LUQIAO_HTTP_PORT for the tracker, its own metrics-port setting for the others."""
     config = load_yaml(PROMETHEUS_CONFIG)
     targets = {
         job["job_name"]: [t for sc in job["static_configs"] for t in sc["targets"]]
         for job in config["scrape_configs"]
     }
     for service in ("tracker", "extractor", "crawler"):
-        env = compose.environment(service)
-        port = env.get("LUQIAO_METRICS_PORT") or env["LUQIAO_HTTP_PORT"]
+        port = compose.metrics_port(service)
         assert targets[service] == [f"{service}:{port}"]
 
 

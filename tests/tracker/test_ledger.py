@@ -104,3 +104,21 @@ def test_manual_status_is_kept_beside_the_automatic_one(tracker: TrackerService)
     with tracker.sessions() as s:
         rows = s.scalars(select(StatusRow).where(StatusRow.commitment_id == "t25-gdp")).all()
     assert {(r.status, r.manual) for r in rows} == {("no_evidence", False), ("achieved", True)}
+
+
+def test_metrics_follow_a_review_decision(tracker: TrackerService) -> None:
+    """The scrape is cached between ledger changes; a review is such a change."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from services.tracker.metrics import LedgerCollector
+
+    registry = CollectorRegistry()
+    registry.register(LedgerCollector(tracker.sessions))
+    tracker.start(as_of=date(2025, 6, 1))
+    ev = make_evidence("t25-green-axis", URL, "2025-06-01", Stage.COMPLETED, confidence=0.4)
+    tracker.handle_batch([ev], as_of=date(2025, 6, 2))
+    line = 'luqiao_commitment_evidence_count{commitment_id="t25-green-axis",report="luqiao-2025"}'
+    assert f"{line} 0.0" in generate_latest(registry).decode()
+    tracker.review("t25-green-axis", "confirm", "auditor", "", evidence_id=ev.evidence_id,
+                   status=None, as_of=date(2025, 6, 2))  # fmt: skip
+    assert f"{line} 1.0" in generate_latest(registry).decode()
