@@ -17,7 +17,7 @@ from typing import Any, Literal, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -134,8 +134,7 @@ def create_api(
         description="Commitments of the Luqiao district work reports, their evidence and status.",
         lifespan=lifespan,
     )
-    registry = CollectorRegistry()
-    registry.register(LedgerCollector(service.sessions))
+    ledger_metrics = LedgerCollector(service.sessions)
 
     session = session_dependency(service)
     require_token = token_dependency(service)
@@ -166,7 +165,7 @@ def create_api(
     def metrics() -> Response:
         from prometheus_client import REGISTRY
 
-        body = generate_latest(REGISTRY) + generate_latest(registry)
+        body = generate_latest(REGISTRY) + ledger_metrics.exposition()
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     cache: dict[str, Any] = {"version": None, "items": []}
