@@ -29,7 +29,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.STARTED: (
         "开工", "动工", "开建", "破土", "奠基", "进场施工", "启动", "正式实施", "迈出第一步",
-        "首批", "试运行",
+        "试运行",
     ),
     Stage.IN_PROGRESS: (
         "主体结顶", "结顶", "封顶", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
@@ -47,10 +47,11 @@ DEFINITION_RE = re.compile(
 )
 NEGATIONS = ("尚未", "仍未", "暂未", "没有", "未", "不")
 QUESTIONS = ("何时", "是否", "能否", "什么时候", "有没有", "吗")
-FIRST_STEP = re.compile(r"迈出.{0,4}第一步|首个|首支|首批|起步")
+FIRST_STEP = re.compile(r"迈出.{0,4}第一步|首支|起步")
 # "正在逐项落地": a completion verb under a progressive marker is progress.
 PROGRESSIVE = ("正在", "逐步", "陆续", "逐项", "加快", "持续")
-REALISED = ("已", "日前", "目前", "近日", "正式", "顺利", "成功", "全面", "首批", "了")
+# Markers of something that happened; between a modal and a cue they end the modal's scope.
+REALISED = ("已", "日前", "目前", "近日", "了")
 
 # Titles separate their parts with spaces: "首支母基金设立 基金矩阵迈出第一步".
 _CLAUSE_SPLIT = re.compile(r"[,，;；:：、]|(?<=\S)[ 　](?=\S)")
@@ -79,7 +80,7 @@ def _modal_before(text: str, pos: int) -> bool:
     last_modal = max((before.rfind(m) for m in MODALS), default=-1)
     if last_modal < 0:
         return False
-    return not any(r in before[last_modal:] for r in ("已", "日前", "目前", "近日", "了"))
+    return not any(r in before[last_modal:] for r in REALISED)
 
 
 def _negated(clause: str, pos: int) -> bool:

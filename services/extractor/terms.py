@@ -57,7 +57,25 @@ def _anchors(c: Commitment) -> list[str]:
             rest = name[len(prefix) :]
             if name.startswith(prefix) and len(rest) >= 4 and rest not in found:
                 found.append(rest)
+    if not c.entities:
+        # A target with no named thing is referred to by what it measures:
+        # "落实生育支持措施十五条" → "生育支持措施", "地区生产总值增长6%" → "地区生产总值".
+        for t in c.targets:
+            measure = _measure_of(t.metric)
+            if len(measure) >= 4 and measure not in found:
+                found.append(measure)
     return found
+
+
+def _measure_of(metric: str) -> str:
+    words = [(w, f) for w, f in _cut(re.sub(r"[“”\"]", "", metric)) if w.strip()]
+    if words and words[0][1].startswith("v"):
+        words.pop(0)  # the clause's verb ("落实", "完成")
+    while words and (words[0][0] in GENERIC or words[0][0] in _STAGE_WORDS):
+        words.pop(0)
+    while words and words[-1][0] in ("增长", "提升", "达到"):
+        words.pop()
+    return "".join(w for w, _ in words)
 
 
 # Words of this district's news that jieba's general dictionary lacks; without
