@@ -198,3 +198,46 @@ def _store_decision(
         schedule=d.schedule.value if d.schedule else None,
         changed_at=stamp,
     )
+
+
+def record_review(
+    session: Session,
+    commitment_id: str,
+    evidence_id: str,
+    confirmed: bool,
+    reviewer: str,
+    note: str,
+) -> None:
+    """An auditor's decision on queued evidence; kept with who decided and when."""
+    row = session.get(EvidenceRow, evidence_id)
+    if row is None or row.commitment_id != commitment_id:
+        raise LookupError(f"no evidence {evidence_id!r} on commitment {commitment_id!r}")
+    row.review_state = "confirmed" if confirmed else "rejected"
+    row.reviewer, row.review_note, row.reviewed_at = reviewer, note, now()
+
+
+def record_manual_status(
+    session: Session, commitment_id: str, status: str, reviewer: str, note: str, as_of: date
+) -> StatusChanged:
+    """A status set by hand: stored beside the automatic one, never replacing it."""
+    stamp = now()
+    previous = latest_status(session, commitment_id, manual=True)
+    event_id = status_event_id_for(
+        commitment_id, status, as_of, f"manual|{reviewer}|{stamp.isoformat()}"
+    )
+    session.add(
+        StatusRow(
+            commitment_id=commitment_id, status=status, schedule=None, progress_ratio=None,
+            as_of=as_of, rule="manual", reasons=[note or "set by auditor"], evidence_ids=[],
+            manual=True, set_by=reviewer, status_event_id=event_id, decided_at=stamp,
+        )
+    )  # fmt: skip
+    return StatusChanged(
+        status_event_id=event_id,
+        commitment_id=commitment_id,
+        old_status=previous.status if previous else None,
+        new_status=status,
+        as_of=as_of,
+        reasons=[f"manual:{reviewer}", note],
+        changed_at=stamp,
+    )

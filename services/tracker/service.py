@@ -1,7 +1,7 @@
 """The tracker's handlers, independent of how evidence arrives.
 
 The Kafka app (`app.py`) and the embedded one-process mode both call
-`TrackerService.handle_evidence`; neither has its own logic.
+`TrackerService.handle_batch`; neither has its own logic.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.catalog import load_catalog
 from services.catalog.model import Commitment
-from services.events import CHINA_TZ, EvidenceFound, StatusChanged, status_event_id_for
+from services.events import CHINA_TZ, EvidenceFound, StatusChanged
 from services.pipeline_metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from services.tracker import ledger
 from services.tracker.database import make_engine, migrate, session_factory
-from services.tracker.models import EvidenceRow, StatusRow
 from services.tracker.settings import TrackerSettings
 
 log = structlog.get_logger("tracker")
@@ -127,17 +126,12 @@ class TrackerService:
         status; stored with the reviewer, and the status is re-decided at once."""
         commitment = self.catalog[commitment_id]
         with self.sessions.begin() as session:
-            stamp = ledger.now()
             if decision in ("confirm", "reject"):
                 if evidence_id is None:
                     raise ValueError("evidence_id is required to confirm or reject evidence")
-                row = session.get(EvidenceRow, evidence_id)
-                if row is None or row.commitment_id != commitment_id:
-                    raise LookupError(
-                        f"no evidence {evidence_id!r} on commitment {commitment_id!r}"
-                    )
-                row.review_state = "confirmed" if decision == "confirm" else "rejected"
-                row.reviewer, row.review_note, row.reviewed_at = reviewer, note, stamp
+                ledger.record_review(
+                    session, commitment_id, evidence_id, decision == "confirm", reviewer, note
+                )
                 change = ledger.evaluate(
                     session, commitment, as_of, stall_days=self.settings.stall_days
                 )
@@ -145,24 +139,12 @@ class TrackerService:
             else:
                 if status is None:
                     raise ValueError("status is required for set_status")
-                value = getattr(status, "value", status)
-                event_id = status_event_id_for(
-                    commitment_id, str(value), as_of, f"manual|{reviewer}|{stamp.isoformat()}"
-                )
-                session.add(
-                    StatusRow(
-                        commitment_id=commitment_id, status=str(value), schedule=None, progress_ratio=None,
-                        as_of=as_of, rule="manual", reasons=[note or "set by auditor"], evidence_ids=[],
-                        manual=True, set_by=reviewer, status_event_id=event_id, decided_at=stamp,
-                    )
-                )  # fmt: skip
+                value = str(getattr(status, "value", status))
                 changes = [
-                    StatusChanged(
-                        status_event_id=event_id, commitment_id=commitment_id, old_status=None,
-                        new_status=str(value), as_of=as_of, reasons=[f"manual:{reviewer}", note],
-                        changed_at=stamp,
+                    ledger.record_manual_status(
+                        session, commitment_id, value, reviewer, note, as_of
                     )
-                ]  # fmt: skip
+                ]
             if changes:
                 self._notify(session, changes)
         return changes
