@@ -29,7 +29,7 @@ from services.tracker.metrics import LedgerCollector
 from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
 from services.tracker.service import TrackerService, today_in_china
 from services.tracker.status_rules import Status
-from services.tracker.views import current_statuses
+from services.tracker.views import current_statuses, latest_evidence
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -178,13 +178,23 @@ def create_api(
             db.scalar(select(func.max(StatusRow.id))),
             db.scalar(select(func.max(CommitmentRow.updated_at))),
             db.scalar(select(func.count()).select_from(CommitmentRow)),
+            db.scalar(select(func.count()).select_from(EvidenceRow)),
+            db.scalar(select(func.max(EvidenceRow.reviewed_at))),
         )
         if cache["version"] != version:
-            rows = db.scalars(
-                select(CommitmentRow).order_by(CommitmentRow.report_id, CommitmentRow.id)
-            )
+            rows = db.scalars(select(CommitmentRow))
             auto, manual = current_statuses(db), current_statuses(db, manual=True)
-            items = [commitment_summary(c, auto.get(c.id), manual.get(c.id)) for c in rows]
+            latest = latest_evidence(db)
+            items = [
+                {
+                    **commitment_summary(c, auto.get(c.id), manual.get(c.id)),
+                    "latest_evidence": latest.get(c.id),
+                }
+                for c in rows
+            ]
+            # Newest plan first, then in the order the report states them.
+            position = {cid: i for i, cid in enumerate(service.catalog)}
+            items.sort(key=lambda i: (-i["plan_year"], position.get(i["id"], len(position))))
             cache.update(version=version, items=items)
         return cast(list[dict[str, Any]], cache["items"])
 

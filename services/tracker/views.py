@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.tracker.models import StatusRow
+from services.tracker.models import EvidenceRow, StatusRow
 
 
 def current_statuses(session: Session, *, manual: bool = False) -> dict[str, StatusRow]:
@@ -18,3 +18,32 @@ def current_statuses(session: Session, *, manual: bool = False) -> dict[str, Sta
     )
     rows = session.scalars(select(StatusRow).join(newest, StatusRow.id == newest.c.id)).all()
     return {r.commitment_id: r for r in rows}
+
+
+def latest_evidence(session: Session) -> dict[str, dict[str, str]]:
+    """Per commitment, the newest evidence that counts: its quote, link and date."""
+    rows = session.execute(
+        select(
+            EvidenceRow.commitment_id,
+            EvidenceRow.quote,
+            EvidenceRow.url,
+            EvidenceRow.title,
+            EvidenceRow.published_at,
+            EvidenceRow.stage,
+        )
+        .where(
+            EvidenceRow.superseded_by.is_(None),
+            EvidenceRow.review_state.in_(("auto", "confirmed")),
+        )
+        .order_by(EvidenceRow.published_at)
+    ).all()
+    return {
+        r.commitment_id: {
+            "quote": r.quote,
+            "url": r.url,
+            "title": r.title,
+            "published_at": r.published_at.date().isoformat(),
+            "stage": r.stage,
+        }
+        for r in rows
+    }

@@ -20,6 +20,14 @@ STATUS_LABELS = {
     "disputed": "说法不一",
 }
 
+STAGE_LABELS = {
+    "planned": "计划",
+    "started": "开工/启动",
+    "in_progress": "推进中",
+    "completed": "完成",
+    "delayed": "滞后",
+}
+
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
@@ -34,5 +42,7 @@ def render_index(items: list[dict[str, Any]]) -> str:
     for item in items:
         counts[item["status"]] = counts.get(item["status"], 0) + 1
     return (
-        _env().get_template("index.html").render(items=items, counts=counts, labels=STATUS_LABELS)
+        _env()
+        .get_template("index.html")
+        .render(items=items, counts=counts, labels=STATUS_LABELS, stage_labels=STAGE_LABELS)
     )

@@ -395,3 +395,28 @@ def test_openapi_lists_every_endpoint_of_the_issue(tracker: TrackerService) -> N
     assert [w for w in wanted if w not in listed] == []
     review_op = schema["paths"]["/api/commitments/{commitment_id}/review"]["post"]
     assert "422" in review_op["responses"]
+
+
+@SQLITE_ONLY
+def test_list_is_newest_plan_first_then_report_order(client: TestClient) -> None:
+    from tests.catalog_fixtures import mini_catalog
+
+    catalog = list(mini_catalog())
+    expected = [c.id for c in sorted(catalog, key=lambda c: -c.report.plan_year)]
+    assert ids(client.get("/api/commitments").json()) == expected
+
+
+@SQLITE_ONLY
+def test_list_shows_the_latest_counted_quote(client: TestClient) -> None:
+    items = client.get("/api/commitments.json").json()
+    with_quote = [i for i in items if i["latest_evidence"]]
+    assert with_quote, "the seeded ledger has counted evidence"
+    for item in with_quote:
+        detail = client.get(f"/api/commitments/{item['id']}").json()
+        counted = [
+            e
+            for e in detail["evidence"]
+            if e["superseded_by"] is None and e["review_state"] in ("auto", "confirmed")
+        ]
+        newest = max(counted, key=lambda e: e["published_at"])
+        assert item["latest_evidence"]["quote"] == newest["quote"]

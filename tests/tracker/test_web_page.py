@@ -110,9 +110,17 @@ def test_typing_in_the_filter_box_narrows_the_rows(page: Any, case: dict[str, An
 
 def test_detail_link_opens_the_commitment_as_json(site: str, page: Any) -> None:
     cid = PAGE_SPEC["detail_link"]
-    page.locator(f'#commitments tr[data-id="{cid}"] a').click()
+    page.locator(f'#commitments tr[data-id="{cid}"] a.detail').click()
     page.wait_for_url(f"{site}/api/commitments/{cid}")
     detail = json.loads(page.locator("body").inner_text())
     assert detail["id"] == cid
     assert detail["evidence"] and detail["status_history"]
     assert date.fromisoformat(detail["deadline"])
+
+
+def test_rows_quote_the_latest_evidence_with_its_link(site: str, page: Any) -> None:
+    served = httpx.get(f"{site}/api/commitments.json").json()
+    for item in (i for i in served if i["latest_evidence"]):
+        cell = page.locator(f'#commitments tr[data-id="{item["id"]}"] td.evidence')
+        assert cell.locator("a").get_attribute("href") == item["latest_evidence"]["url"]
+        assert item["latest_evidence"]["quote"][:20] in cell.inner_text()
