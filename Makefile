@@ -47,6 +47,7 @@ bench: venv kafka-jars
 
 asyncapi: venv
 	$(BIN)/luqiao-monitor asyncapi --out docs/asyncapi
+	$(BIN)/luqiao-monitor openapi --out docs/openapi.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache

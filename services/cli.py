@@ -219,10 +219,22 @@ def asyncapi(
     ),
 ) -> None:
     """Write the AsyncAPI documents of the extractor and the tracker."""
-    from services.asyncapi_docs import write_asyncapi
+    from services.api_docs import write_asyncapi
 
     for path in write_asyncapi(out):
         typer.echo(str(path))
+
+
+@app.command()
+def openapi(
+    out: Annotated[Path, typer.Option(help="File for the OpenAPI document")] = Path(
+        "docs/openapi.json"
+    ),
+) -> None:
+    """Write the OpenAPI document of the tracker's HTTP API."""
+    from services.api_docs import write_openapi
+
+    typer.echo(str(write_openapi(out)))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ COMMANDS = [
     ["evaluate"],
     ["reevaluate"],
     ["asyncapi"],
+    ["openapi"],
     ["serve"],
     ["serve", "extractor"],
     ["serve", "tracker"],

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.asyncapi_docs import write_asyncapi
+from services.api_docs import write_asyncapi, write_openapi
 
 DOCS = Path(__file__).parents[2] / "docs" / "asyncapi"
 
@@ -36,3 +36,10 @@ def test_documents_name_every_topic_and_event(tmp_path: Path) -> None:
         "ArticleFetched" in schemas and "schema_version" in schemas["ArticleFetched"]["properties"]
     )
     assert "StatusChanged" in tracker["components"]["schemas"]
+
+
+def test_committed_openapi_is_current(tmp_path: Path) -> None:
+    fresh = json.loads(write_openapi(tmp_path / "openapi.json").read_text("utf-8"))
+    committed = json.loads((DOCS.parent / "openapi.json").read_text("utf-8"))
+    assert fresh == committed, "run `make asyncapi` and commit docs/openapi.json"
+    assert "/api/commitments/{commitment_id}/review" in fresh["paths"]

@@ -1,5 +1,7 @@
-"""AsyncAPI documents generated from the FastStream apps themselves, so they
-cannot drift from the code: `luqiao-monitor asyncapi` writes them to docs/asyncapi/."""
+"""The interface documents, generated from the apps themselves so they cannot
+drift from the code: AsyncAPI of the extractor and tracker (`luqiao-monitor
+asyncapi` → docs/asyncapi/) and OpenAPI of the tracker's HTTP API
+(`luqiao-monitor openapi` → docs/openapi.json)."""
 
 from __future__ import annotations
 
@@ -80,3 +82,15 @@ def write_asyncapi(out: Path) -> list[Path]:
         )
         written.append(path)
     return written
+
+
+def write_openapi(path: Path) -> Path:
+    from services.tracker.app import tracker_api
+    from services.tracker.service import TrackerService
+    from services.tracker.settings import TrackerSettings
+
+    settings = TrackerSettings.model_validate({"database_url": "sqlite://"})
+    spec = tracker_api(TrackerService(settings, catalog=[])).openapi()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
