@@ -3,10 +3,10 @@ write path lives here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from services.catalog.model import Commitment
@@ -51,44 +51,67 @@ def sync_catalog(session: Session, commitments: Iterable[Commitment]) -> tuple[i
     return len(seen), retired
 
 
-def record_evidence(session: Session, ev: EvidenceFound, review_threshold: float) -> bool:
-    """Store once (idempotent on evidence_id). A new revision of the same article
-    supersedes that article's earlier evidence on the same commitment; both stay."""
-    if session.get(EvidenceRow, ev.evidence_id) is not None:
-        return False
-    earlier = session.scalars(
+def record_evidence_batch(
+    session: Session, batch: Sequence[EvidenceFound], review_threshold: float
+) -> list[EvidenceFound]:
+    """Store each evidence once (idempotent on evidence_id) and return the new ones.
+
+    A new revision of an article supersedes that article's earlier evidence on the
+    same commitment; both rows stay. Two queries per batch, not per event: which
+    ids exist, and which (commitment, article) pairs have live evidence.
+    """
+    ids = {ev.evidence_id for ev in batch}
+    known = set(
+        session.scalars(select(EvidenceRow.evidence_id).where(EvidenceRow.evidence_id.in_(ids)))
+    )
+    fresh: dict[str, EvidenceFound] = {}
+    for ev in batch:
+        if ev.evidence_id not in known and ev.evidence_id not in fresh:
+            fresh[ev.evidence_id] = ev
+    if not fresh:
+        return []
+    pairs = {(ev.commitment_id, ev.article_id) for ev in fresh.values()}
+    live: dict[tuple[str, str], list[EvidenceRow]] = {}
+    for row in session.scalars(
         select(EvidenceRow).where(
-            EvidenceRow.commitment_id == ev.commitment_id,
-            EvidenceRow.article_id == ev.article_id,
+            tuple_(EvidenceRow.commitment_id, EvidenceRow.article_id).in_(pairs),
             EvidenceRow.superseded_by.is_(None),
         )
-    ).all()
-    for old in earlier:
-        old.superseded_by = ev.evidence_id
-    session.add(
-        EvidenceRow(
-            evidence_id=ev.evidence_id,
-            commitment_id=ev.commitment_id,
-            article_id=ev.article_id,
-            url=ev.url,
-            title=ev.title,
-            published_at=ev.published_at,
-            quote=ev.quote,
-            quote_start=ev.quote_start,
-            quote_end=ev.quote_end,
-            stage=ev.stage.value,
-            figures=[f.model_dump() for f in ev.figures],
-            confidence=ev.confidence,
-            mentions=ev.mentions,
-            reasons=list(ev.reasons),
-            html_sha256=ev.html_sha256,
-            extractor_version=ev.extractor_version,
-            received_at=now(),
-            review_state="auto" if ev.confidence >= review_threshold else "pending",
-        )
-    )
+    ):
+        live.setdefault((row.commitment_id, row.article_id), []).append(row)
+    stamp = now()
+    for ev in fresh.values():
+        key = (ev.commitment_id, ev.article_id)
+        for old in live.get(key, []):
+            old.superseded_by = ev.evidence_id
+        row = _evidence_row(ev, stamp, review_threshold)
+        session.add(row)
+        live[key] = [row]
     session.flush()
-    return True
+    return list(fresh.values())
+
+
+def _evidence_row(ev: EvidenceFound, stamp: datetime, review_threshold: float) -> EvidenceRow:
+    return EvidenceRow(
+        evidence_id=ev.evidence_id,
+        commitment_id=ev.commitment_id,
+        article_id=ev.article_id,
+        url=ev.url,
+        title=ev.title,
+        published_at=ev.published_at,
+        quote=ev.quote,
+        quote_start=ev.quote_start,
+        quote_end=ev.quote_end,
+        stage=ev.stage.value,
+        figures=[f.model_dump() for f in ev.figures],
+        confidence=ev.confidence,
+        mentions=ev.mentions,
+        reasons=list(ev.reasons),
+        html_sha256=ev.html_sha256,
+        extractor_version=ev.extractor_version,
+        received_at=stamp,
+        review_state="auto" if ev.confidence >= review_threshold else "pending",
+    )
 
 
 def _as_counted(row: EvidenceRow, commitment: Commitment) -> CountedEvidence:

@@ -76,10 +76,8 @@ class TrackerService:
                 raise UnknownCommitment(ev.commitment_id)
         changes: list[StatusChanged] = []
         with self.sessions.begin() as session:
-            touched: dict[str, None] = {}
-            for ev in batch:
-                if ledger.record_evidence(session, ev, self.settings.review_threshold):
-                    touched[ev.commitment_id] = None
+            new = ledger.record_evidence_batch(session, batch, self.settings.review_threshold)
+            touched = dict.fromkeys(ev.commitment_id for ev in new)
             day = as_of or today_in_china()
             for cid in touched:
                 change = ledger.evaluate(

@@ -122,3 +122,19 @@ def test_metrics_follow_a_review_decision(tracker: TrackerService) -> None:
     tracker.review("t25-green-axis", "confirm", "auditor", "", evidence_id=ev.evidence_id,
                    status=None, as_of=date(2025, 6, 2))  # fmt: skip
     assert f"{line} 1.0" in generate_latest(registry).decode()
+
+
+def test_one_batch_with_a_duplicate_and_two_revisions(tracker: TrackerService) -> None:
+    tracker.start(as_of=date(2025, 6, 1))
+    r1 = make_evidence("t25-green-axis", URL, "2025-06-01", Stage.IN_PROGRESS, revision="r1")
+    r2 = make_evidence("t25-green-axis", URL, "2025-06-01", Stage.COMPLETED, revision="r2")
+    other = make_evidence("t25-school", URL, "2025-06-01", Stage.STARTED)
+    changes = tracker.handle_batch([r1, r1, r2, other], as_of=date(2025, 6, 2))
+    with tracker.sessions() as s:
+        rows = {r.evidence_id: r for r in s.scalars(select(EvidenceRow))}
+    assert len(rows) == 3
+    assert rows[r1.evidence_id].superseded_by == r2.evidence_id
+    assert (
+        rows[r2.evidence_id].superseded_by is None and rows[other.evidence_id].superseded_by is None
+    )
+    assert sorted(c.commitment_id for c in changes) == ["t25-green-axis", "t25-school"]
