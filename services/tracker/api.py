@@ -261,7 +261,11 @@ def create_api(
 
     @api.get("/api/commitments/{commitment_id}", tags=["commitments"])
     def get_commitment(
-        commitment_id: str, request: Request, db: Session = Depends(session)
+        commitment_id: str,
+        request: Request,
+        evidence_offset: int = Query(0, ge=0),
+        evidence_limit: int = Query(100, ge=1, le=1000, description="Evidence items, newest first"),
+        db: Session = Depends(session),
     ) -> Response:
         c = db.get(CommitmentRow, commitment_id)
         if c is None:
@@ -271,8 +275,11 @@ def create_api(
         evidence = db.scalars(
             select(EvidenceRow)
             .where(EvidenceRow.commitment_id == c.id)
-            .order_by(EvidenceRow.published_at.desc())
+            .order_by(EvidenceRow.published_at.desc(), EvidenceRow.evidence_id)
+            .offset(evidence_offset)
+            .limit(evidence_limit)
         ).all()
+        evidence_total = db.scalar(select(func.count()).where(EvidenceRow.commitment_id == c.id))
         history = db.scalars(
             select(StatusRow).where(StatusRow.commitment_id == c.id).order_by(StatusRow.id)
         ).all()
@@ -281,6 +288,9 @@ def create_api(
             "aliases": c.aliases,
             "related": c.related,
             "evidence": [evidence_dict(e) for e in evidence],
+            "evidence_total": evidence_total,
+            "evidence_offset": evidence_offset,
+            "evidence_limit": evidence_limit,
             "status_history": [status_dict(s) for s in history],
             "target_progress": {
                 "targets": c.targets,

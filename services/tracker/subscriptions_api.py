@@ -149,6 +149,19 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
             db.execute(delete(SubscriptionRow).where(SubscriptionRow.id == subscription_id))
         return Response(status_code=204)
 
+    @router.post(
+        "/api/subscriptions/{subscription_id}/enable", dependencies=[Depends(require_token)]
+    )
+    def enable_subscription(subscription_id: int, request: Request) -> dict[str, Any]:
+        """Turns a subscription disabled after repeated failures back on, once the
+        subscriber's endpoint works again; new status changes reach it from then on."""
+        with service.sessions.begin() as db:
+            sub = get_subscription(db, subscription_id)
+            sub.active = True
+            sub.consecutive_failures = 0
+            db.flush()
+            return _public(sub, request)
+
     @router.get(
         "/api/subscriptions/{subscription_id}/deliveries", dependencies=[Depends(require_token)]
     )

@@ -74,6 +74,7 @@ def test_create_list_and_delete_a_subscription(client: TestClient) -> None:
         ("GET", "/api/subscriptions"),
         ("DELETE", "/api/subscriptions/1"),
         ("GET", "/api/subscriptions/1/deliveries"),
+        ("POST", "/api/subscriptions/1/enable"),
     ],
 )
 def test_management_needs_the_bearer_token(client: TestClient, method: str, path: str) -> None:
@@ -124,3 +125,23 @@ def test_write_endpoints_are_off_without_a_configured_token(tmp_path: Path) -> N
         response = c.post("/api/subscriptions", json={"name": "x", "scope": "all"}, headers=AUTH)
     service.engine.dispose()
     assert response.status_code == 403
+
+
+def test_a_disabled_subscription_can_be_enabled_again(
+    client: TestClient, tracker: TrackerService
+) -> None:
+    from services.tracker.models import SubscriptionRow
+
+    sub = client.post(
+        "/api/subscriptions",
+        json={"name": "desk", "scope": "all", "webhook_url": "http://127.0.0.1:9/hook"},
+        headers=AUTH,
+    ).json()
+    with tracker.sessions.begin() as db:  # as the delivery worker leaves it after failures
+        row = db.get(SubscriptionRow, sub["id"])
+        assert row is not None
+        row.active, row.consecutive_failures = False, 10
+    enabled = client.post(f"/api/subscriptions/{sub['id']}/enable", headers=AUTH)
+    assert enabled.status_code == 200, enabled.text
+    assert enabled.json()["active"] is True and enabled.json()["consecutive_failures"] == 0
+    assert client.post("/api/subscriptions/999/enable", headers=AUTH).status_code == 404

@@ -420,3 +420,25 @@ def test_list_shows_the_latest_counted_quote(client: TestClient) -> None:
         ]
         newest = max(counted, key=lambda e: e["published_at"])
         assert item["latest_evidence"]["quote"] == newest["quote"]
+
+
+@SQLITE_ONLY
+def test_detail_pages_its_evidence(client: TestClient, tracker: TrackerService) -> None:
+    from services.events import Stage
+    from tests.tracker.evidence_factory import make_evidence
+
+    cid = "t25-science-park"
+    urls = [f"https://www.luqiao.gov.cn/art/2025/7/{d}/art_1229_9{d}.html" for d in (1, 2, 3)]
+    tracker.handle_batch(
+        [make_evidence(cid, u, f"2025-07-0{n}", Stage.IN_PROGRESS) for n, u in enumerate(urls, 1)],
+        as_of=date(2025, 7, 5),
+    )
+    full = client.get(f"/api/commitments/{cid}").json()
+    assert full["evidence_total"] == len(full["evidence"]) >= 3
+    first = client.get(f"/api/commitments/{cid}", params={"evidence_limit": 1}).json()
+    rest = client.get(f"/api/commitments/{cid}", params={"evidence_offset": 1}).json()
+    assert first["evidence_total"] == full["evidence_total"]
+    assert [e["evidence_id"] for e in first["evidence"] + rest["evidence"]] == [
+        e["evidence_id"] for e in full["evidence"]
+    ]
+    assert client.get(f"/api/commitments/{cid}", params={"evidence_limit": 0}).status_code == 422
