@@ -27,23 +27,13 @@ if str(ROOT) not in sys.path:
 
 from services.crawler.article_parsing import ArticleParseError, decode_html, parse_article  # noqa: E402
 from services.crawler.run import crawl_once_subprocess  # noqa: E402
-from tests.fixture_site import FixtureSite, SiteData  # noqa: E402
+from tests.fixture_site import FixtureSite, SiteData, fast_overrides  # noqa: E402
 
 SITE_DATA = ROOT / "tests" / "data" / "site"
 
 
 def _overrides(site: FixtureSite, workdir: Path) -> dict[str, Any]:
-    return {
-        "site_url": site.url,
-        "database_url": f"sqlite:///{workdir / 'crawler.db'}",
-        "warc_dir": str(workdir / "warc"),
-        "download_delay": 0,
-        "autothrottle_start_delay": 0,
-        "autothrottle_max_delay": 0.2,
-        "retry_backoff_base": 0.05,
-        "offsite_allowlist": [],
-        "log_level": "WARNING",
-    }
+    return {**fast_overrides(site, workdir), "log_level": "WARNING"}
 
 
 def _poll(site: FixtureSite, overrides: dict[str, Any], output: Path) -> dict[str, float]:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import structlog
 
-from services.events import ArticleFetched
 from services.extractor.handler import ExtractorHandler
 from services.tracker.service import TrackerService
 
@@ -52,11 +51,6 @@ class EmbeddedPipeline:
                 if outcome.evidence:
                     changes += len(self.tracker.handle_batch(outcome.evidence))
         return PollResult(articles, evidence, changes, dead)
-
-    def feed_article(self, article: ArticleFetched) -> PollResult:
-        found = self.extractor.handle_article(article)
-        changed = self.tracker.handle_batch(found) if found else []
-        return PollResult(1, len(found), len(changed), 0)
 
 
 def poll_loop(

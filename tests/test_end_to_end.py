@@ -17,7 +17,7 @@ from services.extractor.settings import ExtractorSettings
 from services.tracker.app import build_tracker_api
 from services.tracker.settings import TrackerSettings
 from tests.extractor.kafka_harness import RunningExtractor
-from tests.fixture_site.server import FixtureSite
+from tests.fixture_site import FixtureSite, fast_overrides
 from tests.infra.kafka_topics import bus_settings_overrides
 from tests.live_server import serving
 
@@ -79,13 +79,11 @@ def pipeline(
             "site": site,
             "tracker": base,
             "crawl": {
-                "site_url": site.url,
+                **fast_overrides(site, tmp_path),
                 "columns": ["1683482"],
                 "kafka_bootstrap": kafka_bootstrap,
                 "articles_topic": kafka_topics["articles"],
                 "database_url": fresh_database_url,
-                "warc_dir": str(tmp_path / "warc"),
-                "download_delay": 0,
             },
         }
 

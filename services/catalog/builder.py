@@ -42,6 +42,7 @@ class ReportSource(BaseModel):
     file: str
     plan_year: int
     meeting: str
+    adopted_on: date | None = None
 
     @property
     def report_id(self) -> str:
@@ -53,6 +54,7 @@ class ReportSource(BaseModel):
             plan_year=self.plan_year,
             meeting=self.meeting,
             source_file=self.file,
+            adopted_on=self.adopted_on,
         )
 
 

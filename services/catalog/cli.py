@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -112,6 +113,14 @@ def import_report(
     meeting: Annotated[
         str | None, typer.Option("--meeting", help="e.g. 七届五次党代会 (default: from the text)")
     ] = None,
+    adopted_on: Annotated[
+        datetime | None,
+        typer.Option(
+            "--adopted-on",
+            formats=["%Y-%m-%d"],
+            help="Day the congress closed; news before it is not evidence (default: 1 January)",
+        ),
+    ] = None,
     reports_dir: ReportsDirOption = REPORTS_DIR,
     output: OutputOption = CATALOG_PATH,
 ) -> None:
@@ -128,10 +137,18 @@ def import_report(
         shutil.copyfile(report, target)
     manifest = load_manifest(reports_dir) if (reports_dir / MANIFEST_NAME).exists() else []
     manifest = [s for s in manifest if s.plan_year != year]
-    manifest.append(ReportSource(file=report.name, plan_year=year, meeting=meeting))
+    manifest.append(
+        ReportSource(
+            file=report.name,
+            plan_year=year,
+            meeting=meeting,
+            adopted_on=adopted_on.date() if adopted_on else None,
+        )
+    )
     manifest.sort(key=lambda s: s.plan_year)
     (reports_dir / MANIFEST_NAME).write_text(
-        json.dumps([s.model_dump() for s in manifest], ensure_ascii=False, indent=1) + "\n",
+        json.dumps([s.model_dump(mode="json") for s in manifest], ensure_ascii=False, indent=1)
+        + "\n",
         encoding="utf-8",
     )
     commitments = build_catalog(reports_dir)

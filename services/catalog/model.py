@@ -22,6 +22,9 @@ class ReportRef(BaseModel):
     plan_year: int
     meeting: str  # e.g. "七届四次党代会"
     source_file: str
+    # The day the congress closed and the plan took effect; news before it is not
+    # evidence on the plan. None: taken as 1 January of the plan year.
+    adopted_on: date | None = None
 
 
 class Target(BaseModel):

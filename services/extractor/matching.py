@@ -37,9 +37,6 @@ MIN_KEYWORDS = 2
 # are not enough, two telling ones ("南官河", "绿道") are.
 MIN_KEYWORD_RARITY = 18.0
 
-# Plans are adopted at the party congress in early January.
-PLAN_ADOPTED: dict[int, date] = {2024: date(2024, 1, 10), 2025: date(2025, 1, 9)}
-
 
 @dataclass
 class Candidate:
@@ -123,8 +120,7 @@ def _speaks_of_earlier_year(sentence: str, plan_year: int) -> bool:
 
 
 def plan_adopted(commitment: Commitment) -> date:
-    year = commitment.report.plan_year
-    return PLAN_ADOPTED.get(year, date(year, 1, 1))
+    return commitment.report.adopted_on or date(commitment.report.plan_year, 1, 1)
 
 
 class ArticleExtractor:

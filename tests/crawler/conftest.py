@@ -16,28 +16,13 @@ import pytest
 from services.crawler.run import crawl_once_subprocess
 from services.crawler.summary import CrawlSummary
 from services.events import ArticleFetched
-from tests.fixture_site import FixtureSite
+from tests.fixture_site import FixtureSite, fast_overrides
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 SITE_DATA = DATA_DIR / "site"
 SINGLE_SITE_DATA = DATA_DIR / "site_single"
 
 CrawlRun = Callable[..., tuple[CrawlSummary, list[ArticleFetched]]]
-
-
-def fast_overrides(site: FixtureSite, workdir: Path) -> dict[str, Any]:
-    """Settings for a crawl of the fixture site: polite machinery on, waits shortened."""
-    return {
-        "site_url": site.url,
-        "database_url": f"sqlite:///{workdir / 'crawler.db'}",
-        "warc_dir": str(workdir / "warc"),
-        "download_delay": 0,
-        "autothrottle_start_delay": 0,
-        "autothrottle_max_delay": 0.2,
-        "retry_backoff_base": 0.05,
-        "download_timeout": 10,
-        "offsite_allowlist": [],
-    }
 
 
 def read_events(path: Path) -> list[ArticleFetched]:

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from services.crawler.cli import crawl_app
 from services.crawler.run import crawl_once_subprocess, poll
 from services.crawler.summary import CrawlSummary
-from tests.fixture_site import FixtureSite
+from tests.fixture_site import FixtureSite, fast_overrides
 
-from .conftest import SINGLE_SITE_DATA, fast_overrides, read_events
+from .conftest import SINGLE_SITE_DATA, read_events
 
 
 def test_help_explains_the_options() -> None:

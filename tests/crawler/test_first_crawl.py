@@ -12,9 +12,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from services.crawler.summary import CrawlSummary
 from services.events import ArticleFetched, article_id_for
-from tests.fixture_site import FixtureSite
+from tests.fixture_site import FixtureSite, fast_overrides
 
-from .conftest import SITE_DATA, fast_overrides, make_runner
+from .conftest import SITE_DATA, make_runner
 from .expected_articles import publishable
 
 RESTRICTED = "/col/col1229999/art/2025/art_00112233445566778899aabbccddeeff.html"

@@ -53,3 +53,19 @@ def test_evidence_ids_are_deterministic(extractor: ArticleExtractor) -> None:
     assert [e.evidence_id for e in extractor.evidence(article)] == [
         e.evidence_id for e in extractor.evidence(article)
     ]
+
+
+def test_news_before_the_congress_adopted_the_plan_is_not_evidence() -> None:
+    """The adoption day comes from the catalog's report (reports/manifest.json)."""
+    from datetime import date
+
+    park = next(c for c in mini_catalog() if c.id == "t25-green-axis")
+    adopted = park.model_copy(
+        update={"report": park.report.model_copy(update={"adopted_on": date(2025, 1, 9)})}
+    )
+    extractor = ArticleExtractor([adopted])
+    case = json.loads((ARTICLES[0].parent / "completed_park.json").read_text(encoding="utf-8"))
+    before = article_from_dict({**case, "published_at": "2025-01-08T10:00:00+08:00"})
+    after = article_from_dict({**case, "published_at": "2025-01-09T10:00:00+08:00"})
+    assert extractor.extract(before) == []
+    assert [m.commitment.id for m in extractor.extract(after)] == ["t25-green-axis"]

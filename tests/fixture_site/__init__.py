@@ -1,6 +1,7 @@
 """A local HTTP copy of the district portal's page shapes, for tests and benchmarks."""
 
+from .crawl_settings import fast_overrides
 from .server import FixtureSite, LoggedRequest
 from .site_data import Article, SiteData
 
-__all__ = ["Article", "FixtureSite", "LoggedRequest", "SiteData"]
+__all__ = ["Article", "FixtureSite", "LoggedRequest", "SiteData", "fast_overrides"]
