@@ -70,5 +70,4 @@ def poll_loop(
                 log.info("poll done", crawl=summary.log_line(), **result.__dict__)
             except Exception:  # noqa: BLE001 — one bad poll must not end the service
                 log.exception("poll failed; will retry at the next interval")
-        pipeline.tracker.reevaluate()
         stop.wait(poll_minutes * 60)
