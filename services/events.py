@@ -26,6 +26,7 @@ ARTICLES_TOPIC = "luqiao.articles"
 EVIDENCE_TOPIC = "luqiao.evidence"
 STATUS_TOPIC = "luqiao.status"
 DEADLETTER_TOPIC = "luqiao.deadletter"
+CRAWLS_TOPIC = "luqiao.crawls"
 
 
 def _require_tz(value: datetime) -> datetime:
@@ -160,3 +161,36 @@ class DeadLetter(Event):
     source_partition: int | None = None
     source_offset: int | None = None
     failed_at: AwareDatetime
+
+
+class ColumnCrawl(BaseModel):
+    """How one watched column fared in one poll."""
+
+    model_config = ConfigDict(frozen=True)
+    column: str  # the configured id or name
+    column_id: str | None = None  # the id it resolved to (None: not found on the site)
+    name: str | None = None
+    items_listed: int = 0
+    new: int = 0
+    error: str | None = None  # why the column gave nothing, in plain words
+
+
+class CrawlReport(Event):
+    """luqiao.crawls, key = crawler instance: the outcome of one poll.
+
+    The tracker keeps the latest so the page can say when the site was last read and
+    whether the last poll failed: a failed crawl must never read as a verdict on the
+    district. ``ok`` is False when the site could not be read or a column was missing
+    or empty.
+    """
+
+    crawl_id: str
+    site_url: str
+    started_at: AwareDatetime
+    finished_at: AwareDatetime
+    ok: bool
+    articles_seen: int = 0
+    articles_published: int = 0
+    errors: int = 0
+    last_error: str | None = None
+    columns: list[ColumnCrawl] = Field(default_factory=list)
