@@ -136,21 +136,33 @@ def extract(
         typer.Argument(help="JSON-lines articles (url, title, published_at, text), or - for stdin"),
     ] = "-",
 ) -> None:
-    """Offline extraction: articles in, one JSON line of evidence per match out."""
+    """Offline extraction: articles in, one JSON line of evidence per match out.
+
+    A bad line (not JSON, no url, text or date, a wrong date, invalid UTF-8, text
+    over LUQIAO_MAX_TEXT_CHARS) is reported on stderr with its number and skipped;
+    the exit code is 1 when any line was bad. A null title is fine.
+    """
     from services.extractor.handler import ExtractorHandler
     from services.extractor.settings import ExtractorSettings
-    from services.offline_articles import read_jsonl
+    from services.offline_articles import BadLine, read_jsonl
 
-    handler = ExtractorHandler(ExtractorSettings())
-    stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
-    n_articles = n_evidence = 0
+    settings = ExtractorSettings()
+    handler = ExtractorHandler(settings)
+    stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
+    n_articles = n_evidence = n_bad = 0
     with stream:
-        for article in read_jsonl(stream):
+        for item in read_jsonl(stream, settings.max_text_chars):
+            if isinstance(item, BadLine):
+                n_bad += 1
+                typer.echo(f"{source}:{item.line}: skipped: {item.reason}", err=True)
+                continue
             n_articles += 1
-            for ev in handler.handle_article(article):
+            for ev in handler.handle_article(item):
                 n_evidence += 1
                 sys.stdout.write(ev.model_dump_json() + "\n")
-    typer.echo(f"{n_articles} articles, {n_evidence} evidence", err=True)
+    typer.echo(f"{n_articles} articles, {n_evidence} evidence, {n_bad} bad lines", err=True)
+    if n_bad:
+        raise typer.Exit(1)
 
 
 @app.command()

