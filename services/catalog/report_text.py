@@ -60,6 +60,8 @@ class ReportText:
     paragraphs: list[Paragraph] = field(default_factory=list)
     headings: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # captions, credits, part markers
+    plan_year: int | None = None  # the year the plan part is for (None: no plan part)
+    review_year: int | None = None  # the year the review part looks back on
 
     @property
     def flat(self) -> str:
@@ -192,6 +194,10 @@ def parse_report(
             if match:
                 part_years[index] = int(match.group(1))
     year = plan_year or max(part_years.values(), default=0)
+    if year in part_years.values():
+        report.plan_year = year
+    earlier = [y for y in part_years.values() if y < year]
+    report.review_year = max(earlier) if earlier else None
 
     part: Part = "front"
     major: str | None = None

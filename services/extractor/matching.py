@@ -25,9 +25,10 @@ import ahocorasick
 from services.catalog.model import Commitment
 from services.events import ArticleFetched, EvidenceFound, Figure, Stage, evidence_id_for
 from services.extractor import EXTRACTOR_VERSION
+from services.extractor.document import read_document
 from services.extractor.figures import figures_in
 from services.extractor.places import article_focus, luqiao_markers_in, other_places_in
-from services.extractor.stages import read_stage
+from services.extractor.stages import StageReading, read_stage
 from services.extractor.terms import Profile, build_profiles, general_idf
 
 SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
@@ -93,7 +94,7 @@ def reporting_year(article: ArticleFetched) -> int:
     return year - 1 if back > ahead else year
 
 
-TITLE_CUES = ("获评", "入选", "创成", "成功创建", "榜上有名", "摘得", "荣获", "获批")
+TITLE_CUES = ("获评", "入选", "创成", "成功创建", "榜上有名", "摘得", "荣获", "获批", "成为")
 
 
 def _names_the_title(cand: Candidate, cue: str | None, sentence: str) -> bool:
@@ -162,6 +163,15 @@ class ArticleExtractor:
                     cand.anchor_focus = start
                 if cand.focus < 0 or first_anchor:
                     cand.focus = start
+        for cand in found.values():
+            pattern = cand.profile.split_name
+            if cand.anchors or pattern is None:
+                continue
+            s, e = spans[cand.sentence_index]
+            split = pattern.search(text, s, e)
+            if split:
+                cand.anchors.add(split.group())
+                cand.anchor_focus = cand.focus = split.start()
         named = {c.sentence_index for c in found.values() if c.anchors}
         # A sentence that names one commitment is about it; loose keyword
         # overlap with another commitment there is not a second link.
@@ -184,14 +194,19 @@ class ArticleExtractor:
         article_is_here = bool(luqiao_markers_in(doc))
         published = article.published_at.date()
         about_year = reporting_year(article)
+        structure = read_document(article.text)
         best: dict[str, Match] = {}
         for cand in self.candidates(doc, spans):
             c = cand.profile.commitment
-            if published < plan_adopted(c) or c.report.plan_year != about_year:
+            s, e = spans[cand.sentence_index]
+            # A report published whole: its review part speaks of the year before,
+            # its plan part of the year ahead, whatever the article's date says.
+            part = structure.part_at(s - body_at) if structure and s >= body_at else None
+            part_year = structure.year_of(part) if structure and part else None
+            if published < plan_adopted(c) or c.report.plan_year != (part_year or about_year):
                 # Evidence on a plan is what is reported during its year (or in the
                 # next year's look back at it); earlier events precede the plan.
                 continue
-            s, e = spans[cand.sentence_index]
             sentence = doc[s:e]
             if _speaks_of_earlier_year(sentence, c.report.plan_year):
                 continue
@@ -208,6 +223,9 @@ class ArticleExtractor:
                 reading = read_stage(window, cand.focus - s)
             if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
+            if part == "plan" and reading.stage != Stage.PLANNED:
+                # The plan part of a report states what is to be done: never progress.
+                reading = StageReading(Stage.PLANNED, reading.cue, "document:plan_part")
             if not _names_the_title(cand, reading.cue, sentence):
                 continue
             figures = figures_in(window)
@@ -220,6 +238,8 @@ class ArticleExtractor:
             if fig_rule:
                 reasons.append(fig_rule)
             reasons.append(f"place:{focus}")
+            if part in ("plan", "review"):
+                reasons.append(f"document:{part}_part")
             in_title = s < body_at
             if in_title:
                 reasons.append("quote:title")  # offsets are in the title

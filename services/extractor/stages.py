@@ -25,7 +25,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "全部完成", "基本建成", "出台", "印发", "正式发布", "设立", "组建", "建立", "榜上有名",
         "建成", "竣工", "完工", "投用", "投运", "投产", "开园", "开业", "落成", "签约", "签下",
         "创成", "获评", "获批", "成功创建", "入选", "揭牌", "挂牌", "成立", "通车", "贯通",
-        "打通", "实现", "达到", "交付", "上线", "启用", "通过", "落地", "摘得", "荣获",
+        "打通", "实现", "达到", "交付", "上线", "启用", "通过", "落地", "摘得", "荣获", "成为",
     ),
     Stage.STARTED: (
         "开工", "动工", "开建", "破土", "奠基", "进场施工", "启动", "正式实施", "迈出第一步",
@@ -34,7 +34,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     Stage.IN_PROGRESS: (
         "主体结顶", "结顶", "封顶", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
         "推进", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
-        "举办", "推出", "发放", "办结", "扩展至", "加速",
+        "举办", "推出", "发放", "办结", "扩展至", "加速", "打响",
     ),
 }  # fmt: skip
 MODALS = (
@@ -168,37 +168,69 @@ def _verdict(
 FOLLOWING_CLAUSES = 2
 
 
+def _clauses(window: str) -> list[tuple[int, str, str]]:
+    """(start, clause, the delimiter before it) for every clause of the window."""
+    clauses: list[tuple[int, str, str]] = []
+    pos = 0
+    delimiter = ""
+    for m in _CLAUSE_SPLIT.finditer(window):
+        clauses.append((pos, window[pos : m.start()], delimiter))
+        delimiter = m.group()
+        pos = m.end()
+    clauses.append((pos, window[pos:], delimiter))
+    return clauses
+
+
 def read_stage(window: str, focus: int | None = None) -> StageReading:
     """Read the stage a sentence window reports about the thing at `focus`.
 
     The clause holding the focus decides when it has any cue; otherwise the
-    next clauses do ("X项目中, 已有3个完成"). Without a focus, every clause
-    counts and the most telling cue wins.
+    next clauses do ("X项目中, 已有3个完成"). A thing named in an enumeration
+    ("入选A、B、C") takes the verb that opens the enumeration. A realised event
+    reported before the focus is not undone by a future tail after it
+    ("主体已结顶, 建成后将新增学位…"). Without a focus, every clause counts and
+    the most telling cue wins.
     """
-    clauses: list[tuple[int, str]] = []
-    pos = 0
-    for part in _CLAUSE_SPLIT.split(window):
-        clauses.append((pos, part))
-        pos += len(part) + 1
+    clauses = _clauses(window)
     if focus is None:
         merged: list[tuple[Stage, str]] = []
         planned = negated = None
-        for start, clause in clauses:
+        for start, clause, _ in clauses:
             r, p, n = _read_clause(clause, window[:start])
             merged += r
             planned, negated = planned or p, negated or n
         reading = _verdict(merged, planned, negated)
     else:
-        at = max(i for i, (start, _) in enumerate(clauses) if start <= focus)
+        at = max(i for i, (start, _, _) in enumerate(clauses) if start <= focus)
         reading = None
-        for start, clause in clauses[at : at + 1 + FOLLOWING_CLAUSES]:
+        for start, clause, _ in clauses[at : at + 1 + FOLLOWING_CLAUSES]:
             reading = _verdict(*_read_clause(clause, window[:start]))
             if reading is not None:
                 break
+        if reading is None:
+            # "入选浙江和美乡村试点区、“四好农村路”省级示范区": back to the verb.
+            i = at
+            while reading is None and i > 0 and clauses[i][2] == "、":
+                i -= 1
+                start, clause, _ = clauses[i]
+                reading = _verdict(*_read_clause(clause, window[:start]))
+        if reading is not None and reading.stage == Stage.PLANNED:
+            # Only a future tail borrows: a clause with no cue of its own may be
+            # another subject's ("A获评…, B持续打响"), and takes nothing.
+            for start, clause, _ in reversed(clauses[:at]):
+                earlier = _verdict(*_read_clause(clause, window[:start]))
+                if earlier is not None and earlier.stage != Stage.PLANNED:
+                    reading = StageReading(
+                        earlier.stage,
+                        earlier.cue,
+                        f"earlier:{earlier.rule}",
+                        earlier.regression_code,
+                    )
+                    break
         if reading is not None and reading.stage != Stage.DELAYED:
             # A delay later in the sentence outweighs progress reported before it:
             # "X受招商进展影响, 入驻仅为计划的三成, 建设进度未达预期".
-            for start, clause in clauses[at + 1 :]:
+            for start, clause, _ in clauses[at + 1 :]:
                 later = _verdict(*_read_clause(clause, window[:start]))
                 if later is not None and later.stage == Stage.DELAYED:
                     reading = later

@@ -33,6 +33,8 @@ GENERIC = {
     "专项", "领域", "方面", "功能", "平台", "基地", "中心", "示范", "试点", "省级", "国家级",
 }  # fmt: skip
 _STAGE_WORDS = {cue for cues in CUES.values() for cue in cues} | set(MODALS)
+# A verb this rare names the work itself ("出让", "验收", "滚动"), not how it is done.
+RARE_VERB_IDF = 8.0
 _CONTENT_POS = ("n", "nz", "ns", "nt", "nr", "vn", "eng", "j", "l", "i")
 _PLACE_PREFIXES = ("飞龙湖", "路桥区", "路桥", "台州")
 
@@ -45,6 +47,9 @@ class Profile:
     weights: dict[str, float] = field(default_factory=dict)
 
     keyword_weight: float = 1.0  # sum of the keywords' weights, set with them
+    # A long name news splits with inserted words: "非遗特色历史文化街区" as
+    # "非遗主题街区". Its first and last words, in order, a few characters apart.
+    split_name: re.Pattern[str] | None = None
 
 
 def _anchors(c: Commitment) -> list[str]:
@@ -120,7 +125,8 @@ def _keywords(c: Commitment, anchors: list[str]) -> list[str]:
     for word, flag in _cut(text):
         if len(word) < 2 or word in GENERIC or word in _STAGE_WORDS or re.search(r"\d", word):
             continue
-        if not flag.startswith(_CONTENT_POS) and word not in anchors:
+        rare_verb = flag.startswith("v") and general_idf(word) >= RARE_VERB_IDF
+        if not flag.startswith(_CONTENT_POS) and word not in anchors and not rare_verb:
             continue
         if word not in words:
             words.append(word)
@@ -158,6 +164,24 @@ def is_specific(name: str, clause: str) -> bool:
     return bool(scores) and max(scores) >= MIN_SPECIFIC_IDF
 
 
+SPLIT_GAP = 6
+
+
+def _split_name(anchors: list[str]) -> re.Pattern[str] | None:
+    """The rarest word of a long name and its head (last) word, in that order."""
+    pairs = []
+    for name in sorted(anchors, key=len, reverse=True):
+        words = [w for w, _ in _cut(re.sub(r"[“”\"]", "", name)) if len(w) >= 2]
+        if len(words) < 3 or words[-1] in GENERIC:
+            continue
+        telling = max(words[:-1], key=general_idf)
+        if general_idf(telling) < MIN_SPECIFIC_IDF or telling in _PLACE_PREFIXES:
+            continue
+        head = words[-1]
+        pairs.append(f"{re.escape(telling)}[^,，;；。、]{{0,{SPLIT_GAP}}}{re.escape(head)}")
+    return re.compile("|".join(dict.fromkeys(pairs))) if pairs else None
+
+
 def build_profiles(catalog: list[Commitment]) -> list[Profile]:
     named = [[*c.entities, *c.aliases] for c in catalog]
     derived: list[list[str]] = []
@@ -174,7 +198,7 @@ def build_profiles(catalog: list[Commitment]) -> list[Profile]:
         demoted = [a for a in candidates if a not in anchors and len(a) <= 6]
         keywords = _keywords(c, anchors)
         keywords += [d for d in demoted if d not in keywords]
-        profiles.append(Profile(c, anchors, keywords))
+        profiles.append(Profile(c, anchors, keywords, split_name=_split_name(anchors)))
     df = Counter(k for p in profiles for k in set(p.keywords))
     n = max(len(profiles), 1)
     for p in profiles:

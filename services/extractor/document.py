@@ -1,0 +1,96 @@
+"""Reading an article by its structure when it is a work report, a plan or a
+year-end review published whole.
+
+Every January the site publishes the party-congress report and the government
+work report as articles. Such a text has a review part (回顾2024, "一、2024年工作
+回顾") that reports what was done in the year before, and a plan part (展望2025,
+"二、2025年工作安排") that states what is to be done. Read sentence by sentence
+without that structure, the plan's imperatives ("建成中央绿轴公园") look like
+achievements, and the review is credited to the wrong year. So the parts are
+found with the catalog's own report parser (one parser for reports, wherever
+they arrive) and every offset of the text is given the year it speaks of and
+whether it is plan or record.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from services.catalog.report_text import Part, parse_report
+
+# An ordinary news story can open a paragraph with "2025年以来" under a sub-title;
+# only a text with both a review and a plan part, one year apart, is read as a report.
+MIN_REPORT_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class DocumentParts:
+    """The parts of a report-shaped text, as offsets into that text."""
+
+    plan_year: int
+    review_year: int
+    starts: tuple[int, ...]  # paragraph starts, ascending
+    ends: tuple[int, ...]
+    parts: tuple[Part, ...]
+
+    def part_at(self, offset: int) -> Part:
+        """The part a text offset belongs to. Headings and captions between paragraphs
+        belong to the paragraph after them (a part's heading opens it)."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i >= 0 and offset < self.ends[i]:
+            return self.parts[i]
+        nxt = i + 1
+        return self.parts[nxt] if nxt < len(self.parts) else self.parts[-1]
+
+    def year_of(self, part: Part) -> int | None:
+        if part == "plan":
+            return self.plan_year
+        if part == "review":
+            return self.review_year
+        return None
+
+
+def _span_in(raw: str, text: str, line_start: int) -> tuple[int, int] | None:
+    """Where a paragraph's text (its line breaks removed) lies in the raw text."""
+    head = text[:12]
+    start = raw.find(head, line_start)
+    if start < 0:
+        return None
+    i = start
+    for ch in text:
+        while i < len(raw) and raw[i] in "\r\n" and ch not in "\r\n":
+            i += 1
+        if i >= len(raw) or raw[i] != ch:
+            return None
+        i += 1
+    return start, i
+
+
+def read_document(text: str) -> DocumentParts | None:
+    """The review and plan parts of a report-shaped text, or None for ordinary news."""
+    if len(text) < MIN_REPORT_CHARS:
+        return None
+    report = parse_report(text, "article")
+    if report.plan_year is None or report.review_year != report.plan_year - 1:
+        return None
+    line_starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            line_starts.append(i + 1)
+    spans: list[tuple[int, int, Part]] = []
+    for p in report.paragraphs:
+        at = line_starts[min(p.line, len(line_starts)) - 1]
+        span = _span_in(text, p.text, at)
+        if span is not None:
+            spans.append((*span, p.part))
+    if not any(part == "plan" for *_, part in spans):
+        return None
+    spans.sort()
+    return DocumentParts(
+        plan_year=report.plan_year,
+        review_year=report.review_year,
+        starts=tuple(s for s, _, _ in spans),
+        ends=tuple(e for _, e, _ in spans),
+        parts=tuple(p for _, _, p in spans),
+    )
