@@ -218,9 +218,13 @@ class ArticleExtractor:
             nxt = spans[cand.sentence_index + 1] if cand.sentence_index + 1 < len(spans) else None
             follows = nxt is not None and s >= body_at and _continues(doc[nxt[0] : nxt[1]])
             window = sentence + doc[nxt[0] : nxt[1]] if follows and nxt else sentence
-            reading = read_stage(sentence, cand.focus - s)
+            record = part == "review"  # a report's look back states what was done
+            reading = read_stage(sentence, cand.focus - s, record)
             if reading.stage is None and follows:
-                reading = read_stage(window, cand.focus - s)
+                reading = read_stage(window, cand.focus - s, record)
+            figures = figures_in(window)
+            if reading.stage is None:
+                reading = _reading_from_figures(c, figures)
             if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
             if part == "plan" and reading.stage != Stage.PLANNED:
@@ -228,8 +232,10 @@ class ArticleExtractor:
                 reading = StageReading(Stage.PLANNED, reading.cue, "document:plan_part")
             if not _names_the_title(cand, reading.cue, sentence):
                 continue
-            figures = figures_in(window)
             stage, fig_rule = _stage_against_target(c, reading.stage, figures)
+            if stage == Stage.COMPLETED and c.targets and PART_YEAR.search(window):
+                # "1—9月地区生产总值增长6.5%": on the way to an annual target, not there.
+                stage, fig_rule = Stage.IN_PROGRESS, "part_year"
             reasons = [f"anchor:{a}" for a in sorted(cand.anchors)]
             reasons += [f"keyword:{k}" for k in sorted(cand.keywords)]
             reasons.append(f"stage:{reading.rule}")
@@ -316,16 +322,33 @@ def _rank(m: Match) -> tuple[bool, float, int]:
     return (m.stage != Stage.PLANNED, round(m.confidence, 2), _STAGE_RANK[m.stage])
 
 
+# A period short of the whole year: a figure for it is progress on an annual target.
+PART_YEAR = re.compile(
+    r"1\s*[—\-–~至到]\s*\d{1,2}\s*月|前[一二三]季度|[一二三]季度|上半年|前\d{1,2}个?月|截至\d{1,2}月"
+)
+
+
+def _reading_from_figures(c: Commitment, figures: list[Figure]) -> StageReading:
+    """A target named by what it measures, with a figure in its unit and no verb:
+    "1—9月,全区地区生产总值增长6.5%" reports where the measure stands."""
+    units = {t.unit for t in c.targets}
+    if any(f.unit in units and f.role != "target" for f in figures):
+        return StageReading(Stage.COMPLETED, None, "figure_reported")
+    return StageReading(None, None, "no_stage_cue")
+
+
 def _stage_against_target(
     c: Commitment, stage: Stage, figures: list[Figure]
 ) -> tuple[Stage, str | None]:
-    """ "4个中已有3个完成" is progress, not completion, of a target of 4."""
+    """ "4个中已有3个完成" is progress, not completion, of a target of 4; so is
+    "收入均达到50万元以上" of a target of 70万元. A figure that is itself a target
+    ("计划改造4个") says nothing of what was done."""
     if stage != Stage.COMPLETED or not c.targets:
         return stage, None
     target = c.targets[0]
-    done = [f.value for f in figures if f.role == "done" and f.unit == target.unit]
-    if done and max(done) < target.value:
-        return Stage.IN_PROGRESS, f"figure:{max(done):g}<{target.value:g}{target.unit}"
+    reached = [f.value for f in figures if f.role != "target" and f.unit == target.unit]
+    if reached and max(reached) < target.value:
+        return Stage.IN_PROGRESS, f"figure:{max(reached):g}<{target.value:g}{target.unit}"
     pct = [f.value for f in figures if f.role == "percent_done"]
     if pct and max(pct) < 100 and target.unit != "%":
         return Stage.IN_PROGRESS, f"figure:{max(pct):g}%"

@@ -35,12 +35,27 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "主体结顶", "结顶", "封顶", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
         "推进", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
         "举办", "推出", "发放", "办结", "扩展至", "加速", "打响",
+        # Phases on the way to a thing built or opened, not the thing done.
+        "设备调试", "调试", "联调", "部分开放", "试营业", "试运营", "试开放", "形象进度",
     ),
 }  # fmt: skip
 MODALS = (
     "将", "计划", "力争", "拟", "预计", "争取", "确保", "要", "即将", "目标", "有望", "谋划",
     "打算", "年内", "下一步", "下半年", "明年", "今后", "接下来",
+    # The plan quoted or assigned: "报告提出…", "会议部署…", "根据计划…".
+    "提出", "部署", "明确", "安排",
 )  # fmt: skip
+# A one-character modal inside an ordinary word is no modal: 重要, 主要, 需要; 将近.
+_MODAL_RE = re.compile(
+    "|".join(
+        f"(?<![重主需只必纪概扼])要(?![素点闻件])"
+        if m == "要"
+        else "将(?![近士军])"
+        if m == "将"
+        else re.escape(m)
+        for m in sorted(MODALS, key=len, reverse=True)
+    )
+)
 # A sentence that defines a thing ("X是…的重要举措") reports no progress on it.
 DEFINITION_RE = re.compile(
     r"是[^,，;；。]{0,30}的[^,，;；。]{0,8}(举措|工程|项目|任务|内容|载体|抓手|平台|工作)"
@@ -51,7 +66,12 @@ FIRST_STEP = re.compile(r"迈出.{0,4}第一步|首支|起步")
 # "正在逐项落地": a completion verb under a progressive marker is progress.
 PROGRESSIVE = ("正在", "逐步", "陆续", "逐项", "加快", "持续")
 # Markers of something that happened; between a modal and a cue they end the modal's scope.
-REALISED = ("已", "日前", "目前", "近日", "了")
+REALISED = ("已", "日前", "目前", "近日", "了", "截至", "正式", "顺利", "以来", "累计", "先后")
+# A sentence with none of these reports no event: "开工X, 启动Y, 推进Z" is a task list.
+EVENT_MARKERS = re.compile(
+    "|".join(map(re.escape, (*REALISED, "成功", "首次", "同比", "较去年", "上半年", "前三季度")))
+    + r"|\d{1,2}月(\d{1,2}日|份|底|中旬|上旬|下旬)?|[一二三四五六七八九十]+月"
+)
 
 # Titles separate their parts with spaces: "首支母基金设立 基金矩阵迈出第一步".
 _CLAUSE_SPLIT = re.compile(r"[,，;；:：、]|(?<=\S)[ 　](?=\S)")
@@ -77,7 +97,7 @@ def _modal_before(text: str, pos: int) -> bool:
     """A modal anywhere before the cue in the sentence governs it, unless a
     realised marker ("已", "目前") comes between them."""
     before = text[:pos]
-    last_modal = max((before.rfind(m) for m in MODALS), default=-1)
+    last_modal = max((m.start() for m in _MODAL_RE.finditer(before)), default=-1)
     if last_modal < 0:
         return False
     return not any(r in before[last_modal:] for r in REALISED)
@@ -181,16 +201,67 @@ def _clauses(window: str) -> list[tuple[int, str, str]]:
     return clauses
 
 
-def read_stage(window: str, focus: int | None = None) -> StageReading:
+# A frame closing the sentence makes all of it a plan: "对深化X、推进Y作出了具体部署".
+PLAN_FRAME_AFTER = re.compile(
+    r"(作出|做出|进行|提出)了?[^,，;；。]{0,4}(部署|安排|要求)|列入[^,，;；。]{0,6}(计划|清单|任务)"
+)
+TASK_LIST_MIN_CLAUSES = 3
+_TASK_SPLIT = re.compile(r"[,，;；]")
+
+
+@lru_cache(maxsize=16384)
+def _verb_first(clause: str) -> bool:
+    """Does the clause open with a verb (after adverbs), with no subject before it?"""
+    import jieba.posseg
+
+    for word in jieba.posseg.cut(clause[:8], HMM=False):
+        if word.flag.startswith("v"):
+            return True
+        if not word.flag.startswith(("d", "ad")):
+            return False
+    return False
+
+
+def is_task_list(sentence: str) -> bool:
+    """A plan's imperative: several verb-first clauses, no subject, no sign of an event.
+
+    "开工路北三小新建工程,启动完小撤并工作,推进区职教中心合作办学" lists tasks;
+    the same verbs after "今年以来,我区…" report what happened.
+    """
+    if EVENT_MARKERS.search(sentence):
+        return False
+    clauses = [c.strip() for c in _TASK_SPLIT.split(sentence.rstrip("。!！?？")) if c.strip()]
+    if len(clauses) < TASK_LIST_MIN_CLAUSES or not _verb_first(clauses[0]):
+        return False
+    return sum(_verb_first(c) for c in clauses) >= TASK_LIST_MIN_CLAUSES
+
+
+def read_stage(window: str, focus: int | None = None, record: bool = False) -> StageReading:
     """Read the stage a sentence window reports about the thing at `focus`.
 
     The clause holding the focus decides when it has any cue; otherwise the
     next clauses do ("X项目中, 已有3个完成"). A thing named in an enumeration
     ("入选A、B、C") takes the verb that opens the enumeration. A realised event
     reported before the focus is not undone by a future tail after it
-    ("主体已结顶, 建成后将新增学位…"). Without a focus, every clause counts and
-    the most telling cue wins.
+    ("主体已结顶, 建成后将新增学位…"). A task list with no sign of an event is
+    a plan, unless the text is a record (a report's review part, `record`).
+    Without a focus, every clause counts and the most telling cue wins.
     """
+    reading = _read_stage(window, focus)
+    if (
+        not record
+        and reading.stage is not None
+        and reading.stage not in (Stage.PLANNED, Stage.DELAYED)
+    ):
+        if is_task_list(window):
+            return StageReading(Stage.PLANNED, reading.cue, "task_list")
+        frame = PLAN_FRAME_AFTER.search(window, focus or 0)
+        if frame:
+            return StageReading(Stage.PLANNED, reading.cue, f"plan_frame:{frame.group()}")
+    return reading
+
+
+def _read_stage(window: str, focus: int | None) -> StageReading:
     clauses = _clauses(window)
     if focus is None:
         merged: list[tuple[Stage, str]] = []
@@ -237,6 +308,6 @@ def read_stage(window: str, focus: int | None = None) -> StageReading:
                     break
     if reading is not None:
         return reading
-    if any(m in window for m in MODALS):
+    if _MODAL_RE.search(window):
         return StageReading(Stage.PLANNED, None, "modal_only")
     return StageReading(None, None, "no_stage_cue")

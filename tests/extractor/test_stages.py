@@ -26,3 +26,14 @@ def test_stage_of_sentence(sentence: str, expected: str) -> None:
 def test_delay_carries_its_regression_code() -> None:
     assert read_stage("受资金影响,项目暂缓实施。").regression_code == "暂缓"
     assert read_stage("项目因规划调整延期至明年。").regression_code == "延期"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "thing", "expected", "why"), _cases("stage_rules.tsv"), ids=lambda v: v[:12]
+)
+def test_stage_of_the_thing_in_its_sentence(
+    sentence: str, thing: str, expected: str, why: str
+) -> None:
+    reading = read_stage(sentence, sentence.index(thing))
+    got = reading.stage.value if reading.stage else "none"
+    assert got == expected, f"{why}: {reading}"
