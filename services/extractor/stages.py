@@ -48,7 +48,7 @@ MODALS = (
 # A one-character modal inside an ordinary word is no modal: 重要, 主要, 需要; 将近.
 _MODAL_RE = re.compile(
     "|".join(
-        f"(?<![重主需只必纪概扼])要(?![素点闻件])"
+        "(?<![重主需只必纪概扼])要(?![素点闻件])"
         if m == "要"
         else "将(?![近士军])"
         if m == "将"
