@@ -111,13 +111,42 @@ def _names_the_title(cand: Candidate, cue: str | None, sentence: str) -> bool:
     return present >= 0.5 * sum(p.weights[k] for k in others)
 
 
-YEAR_RE = re.compile(r"(20\d\d)年")
+YEAR_RE = re.compile(r"(20\d\d)年(以来)?")
+RELATIVE_YEARS = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本年": 0}
+_RELATIVE_RE = re.compile("|".join(RELATIVE_YEARS) + r"|目前|近日|日前|截至目前")
 
 
-def _speaks_of_earlier_year(sentence: str, plan_year: int) -> bool:
-    """ "2023年,我区率先实现…" recounts a year before the plan."""
-    years = [int(y) for y in YEAR_RE.findall(sentence)]
-    return bool(years) and max(years) < plan_year
+def year_spoken_of(sentence: str, published_year: int) -> int | None:
+    """The latest year a sentence speaks of: "2023年" → 2023, "去年" → the year
+    before publication, "目前"/"今年" → the year of publication; "2023年以来"
+    counts up to now. None when the sentence names no time."""
+    years = [published_year if since else int(y) for y, since in YEAR_RE.findall(sentence)]
+    for m in _RELATIVE_RE.finditer(sentence):
+        years.append(published_year + RELATIVE_YEARS.get(m.group(), 0))
+    return max(years) if years else None
+
+
+def background_years(
+    doc: str, spans: list[tuple[int, int]], published_year: int
+) -> list[int | None]:
+    """The year each sentence speaks of, a paragraph's time carrying on to its
+    sentences that name none: a background paragraph opened by "2023年,我区…"
+    keeps recounting 2023 until a sentence names a later time."""
+    out: list[int | None] = []
+    current: int | None = None
+    open_frames = ("近年来", "近年", "多年来", "近些年", "一直以来")
+    previous_end = 0
+    for s, e in spans:
+        if "\n" in doc[previous_end:s] or s == 0:
+            current = None  # a new paragraph starts without a time
+        own = year_spoken_of(doc[s:e], published_year)
+        if own is not None:
+            current = own
+        elif doc[s:e].lstrip().startswith(open_frames):
+            current = None  # "近年来,…": a span of years, no longer the one named before
+        out.append(current)
+        previous_end = e
+    return out
 
 
 def plan_adopted(commitment: Commitment) -> date:
@@ -195,6 +224,7 @@ class ArticleExtractor:
         published = article.published_at.date()
         about_year = reporting_year(article)
         structure = read_document(article.text)
+        years = background_years(doc, spans, article.published_at.year)
         best: dict[str, Match] = {}
         for cand in self.candidates(doc, spans):
             c = cand.profile.commitment
@@ -208,8 +238,9 @@ class ArticleExtractor:
                 # next year's look back at it); earlier events precede the plan.
                 continue
             sentence = doc[s:e]
-            if _speaks_of_earlier_year(sentence, c.report.plan_year):
-                continue
+            spoken_of = years[cand.sentence_index]
+            if spoken_of is not None and spoken_of < c.report.plan_year:
+                continue  # background: a year before the plan
             elsewhere = [p for p in other_places_in(sentence) if p not in c.text]
             if elsewhere and not luqiao_markers_in(sentence):
                 continue
