@@ -51,6 +51,7 @@ class Scores:
     planned_tp: int = 0
     planned_fp: int = 0
     planned_fn: int = 0
+    planned_as_progress: int = 0  # a labelled plan mention reported as progress
 
     @property
     def precision(self) -> float:
@@ -80,7 +81,7 @@ class EvaluationReport:
 
     def render(self, show_errors: bool = False) -> str:
         lines = [
-            f"{'split':<8} {'articles':>8} {'P':>6} {'R':>6} {'F1':>6} {'stage':>6}  (tp/fp/fn)  planned P/R",
+            f"{'split':<18} {'articles':>8} {'P':>6} {'R':>6} {'F1':>6} {'stage':>6}  (tp/fp/fn)  planned P/R  plan→progress",
         ]
         for name, s in self.by_split.items():
             pp = (
@@ -90,8 +91,8 @@ class EvaluationReport:
                 s.planned_tp / (s.planned_tp + s.planned_fn) if s.planned_tp + s.planned_fn else 0.0
             )
             lines.append(
-                f"{name:<8} {self.articles[name]:>8} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
-                f"{s.stage_accuracy:6.3f}  ({s.tp}/{s.fp}/{s.fn})  {pp:.2f}/{pr:.2f}"
+                f"{name:<18} {self.articles[name]:>8} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
+                f"{s.stage_accuracy:6.3f}  ({s.tp}/{s.fp}/{s.fn})  {pp:.2f}/{pr:.2f}  {s.planned_as_progress}"
             )
         if self.fp_by_category:
             lines.append(
@@ -149,9 +150,17 @@ def evaluate_items(
         predicted = {m.commitment.id: m for m in matches if m.stage != Stage.PLANNED}
         predicted_planned = {m.commitment.id for m in matches if m.stage == Stage.PLANNED}
         first = True
-        for name in (item.get("split", "dev"), "all"):
+        own_split = item.get("split", "dev")
+        names = [own_split, "all"]
+        if "set" in item:  # the parts written at different times are scored apart too
+            names += [f"{own_split}/{item['set']}", f"all/{item['set']}"]
+        for name in names:
+            if name.split("/")[0] not in report.by_split:
+                continue  # a split not asked for
             if name not in report.by_split:
-                continue
+                if "/" not in name:
+                    continue
+                report.by_split[name] = Scores()
             record, first = first, False
             s = report.by_split[name]
             report.articles[name] += 1
@@ -181,6 +190,7 @@ def evaluate_items(
             s.planned_tp += len(predicted_planned & gold_planned)
             s.planned_fp += len(predicted_planned - gold_planned - set(gold))
             s.planned_fn += len(gold_planned - predicted_planned)
+            s.planned_as_progress += len(set(predicted) & gold_planned)
     return report
 
 
