@@ -7,6 +7,7 @@ of truth and the JSON-lines file is generated from them.
 Source format, one article per block::
 
     @@ L001
+    set: real-shape
     url: https://www.luqiao.gov.cn/art/2025/3/14/art_1229_5890123.html
     title: ...
     published_at: 2025-03-14T09:30:00+08:00
@@ -21,7 +22,11 @@ Source format, one article per block::
     second paragraph
 
 Header lines run until the first blank line; every following non-blank line
-is one paragraph, joined with "\\n" in ``text``.
+is one paragraph, joined with "\\n" in ``text``. A block without a ``title:``
+line is a headline-less repost: its ``title`` is JSON ``null``. A block
+without a ``set:`` line belongs to the first set, ``v1`` (L001-L135, short
+uniform articles); the real-shape articles of issue 12 say ``set: real-shape``,
+so an evaluation can report the two parts apart.
 
 Split: fixed per article and stable when articles are appended. Within each
 category, articles in id order are grouped in blocks of five; each block gets
@@ -30,6 +35,12 @@ seeded by (SPLIT_SEED, category, block number). So the split is random,
 stratified by category (60/40 per full block; a short last block gets
 round(60%) dev but at least one heldout when it has two or more articles),
 and stable for every article in a full block.
+
+Blocks never straddle two sets: a later set's articles form their own blocks,
+numbered on from the category's last block of the earlier sets (same seed
+string). So appending a set cannot move any earlier article between dev and
+heldout, not even one in a short last block, and the new articles' split is
+decided by the same rule, not by hand.
 """
 
 from __future__ import annotations
@@ -45,9 +56,12 @@ Article = dict[str, Any]  # one labelled article, as parsed from JSON
 SPLIT_SEED = 20250509
 BLOCK_PATTERN = ("dev", "dev", "dev", "heldout", "heldout")
 HERE = Path(__file__).resolve().parent
+SETS = ("v1", "real-shape")  # in the order they were added; blocks are numbered on in this order
+DEFAULT_SET = SETS[0]
 FIELD_ORDER = (
     "id",
     "split",
+    "set",
     "url",
     "title",
     "published_at",
@@ -76,7 +90,13 @@ def parse_ref(value: str, with_stage: bool) -> Article:
 def parse_block(block: str) -> Article:
     """Turn one ``@@`` block into an article dict (without split)."""
     lines = block.split("\n")
-    article: Article = {"id": lines[0].strip(), "links": [], "planned_mentions": []}
+    article: Article = {
+        "id": lines[0].strip(),
+        "set": DEFAULT_SET,
+        "title": None,
+        "links": [],
+        "planned_mentions": [],
+    }
     i = 1
     while i < len(lines) and lines[i].strip():
         key, _, value = lines[i].partition(":")
@@ -113,17 +133,24 @@ def block_pattern(size: int) -> list[str]:
 
 def assign_splits(articles: list[Article]) -> None:
     """Stratified, seeded, append-stable split (see module docstring)."""
-    by_category: dict[str, list[Article]] = {}
-    for article in sorted(articles, key=lambda a: str(a["id"])):
-        by_category.setdefault(str(article["category"]), []).append(article)
-    for category, members in by_category.items():
-        for start in range(0, len(members), len(BLOCK_PATTERN)):
-            block = members[start : start + len(BLOCK_PATTERN)]
-            pattern = block_pattern(len(block))
-            block_no = start // len(BLOCK_PATTERN)
-            random.Random(f"{SPLIT_SEED}:{category}:{block_no}").shuffle(pattern)
-            for offset, article in enumerate(block):
-                article["split"] = pattern[offset]
+    unknown = {str(a.get("set")) for a in articles} - set(SETS)
+    if unknown:
+        raise ValueError(f"unknown set(s) {sorted(unknown)}; known: {SETS}")
+    next_block: dict[str, int] = {}
+    for set_name in SETS:
+        by_category: dict[str, list[Article]] = {}
+        members_of_set = (a for a in articles if a.get("set") == set_name)
+        for article in sorted(members_of_set, key=lambda a: str(a["id"])):
+            by_category.setdefault(str(article["category"]), []).append(article)
+        for category, members in by_category.items():
+            for start in range(0, len(members), len(BLOCK_PATTERN)):
+                block = members[start : start + len(BLOCK_PATTERN)]
+                pattern = block_pattern(len(block))
+                block_no = next_block.get(category, 0)
+                next_block[category] = block_no + 1
+                random.Random(f"{SPLIT_SEED}:{category}:{block_no}").shuffle(pattern)
+                for offset, article in enumerate(block):
+                    article["split"] = pattern[offset]
 
 
 def serialize(article: Article) -> str:

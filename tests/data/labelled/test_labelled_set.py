@@ -51,3 +51,63 @@ def test_validator_rejects_review_clause_and_bad_date(tmp_path: Path) -> None:
         path = tmp_path / "bad.jsonl"
         path.write_text(json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")
         assert validate.main([str(path), "--partial", "--no-catalog"]) == 1
+
+
+def test_appending_a_set_keeps_earlier_splits() -> None:
+    """The real-shape articles get their split from the rule without moving any v1 article."""
+    build = load("build_articles")
+    everything = build.read_sources(HERE / "sources")
+    build.assign_splits(everything)
+    v1_alone = [dict(a) for a in build.read_sources(HERE / "sources") if a["set"] == "v1"]
+    build.assign_splits(v1_alone)
+    with_all = {a["id"]: a["split"] for a in everything}
+    assert v1_alone and all(with_all[a["id"]] == a["split"] for a in v1_alone)
+    assert {a["set"] for a in everything} == {"v1", "real-shape"}
+
+
+def test_v1_is_the_first_135_articles() -> None:
+    """Old and new parts are told apart by the set field, and v1 kept its ids."""
+    build = load("build_articles")
+    articles = build.read_sources(HERE / "sources")
+    v1_ids = [a["id"] for a in articles if a["set"] == "v1"]
+    assert v1_ids == [f"L{n:03d}" for n in range(1, 136)]
+    new_ids = [int(a["id"][1:]) for a in articles if a["set"] == "real-shape"]
+    assert new_ids and min(new_ids) == 136
+
+
+def test_headline_less_block_gives_null_title() -> None:
+    build = load("build_articles")
+    block = (
+        "L999\nset: real-shape\nurl: https://www.luqiao.gov.cn/art/2025/1/1/art_1_1.html\n"
+        "published_at: 2025-03-01T09:00:00+08:00\nsource: 潮新闻\ncolumn: 媒体聚焦\n"
+        "category: feature\nnote: n\n\n第一段\n第二段\n"
+    )
+    article = build.parse_block(block)
+    assert article["title"] is None
+    assert '"title": null' in build.serialize(dict(article, split="dev"))
+
+
+def test_validator_title_and_report_rules(tmp_path: Path) -> None:
+    """A null title passes, an empty one fails; a report may credit the previous plan."""
+    import json
+
+    validate = load("validate")
+    lines = (HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    positive = json.loads(lines[0])
+    report = next(json.loads(ln) for ln in lines if json.loads(ln)["category"] == "report")
+
+    def check(article: dict[str, object]) -> int:
+        path = tmp_path / "one.jsonl"
+        path.write_text(json.dumps(article, ensure_ascii=False) + "\n", encoding="utf-8")
+        return int(validate.main([str(path), "--partial", "--no-catalog"]))
+
+    assert check(dict(positive, title=None)) == 0
+    assert check(dict(positive, title="  ")) == 1
+    assert check(dict(positive, set="v2")) == 1
+    previous_plan = [
+        {"plan_year": 2024, "clause": "投用智慧陆港新区物流基地", "stage": "completed"}
+    ]
+    day_after = "2025-01-10T09:00:00+08:00"
+    assert check(dict(report, published_at=day_after, links=previous_plan)) == 0
+    assert check(dict(positive, published_at=day_after, links=previous_plan)) == 1
+    assert check(dict(report, links=[], planned_mentions=[])) == 1

@@ -41,14 +41,20 @@ CATEGORIES = {
     "pre_plan",
     "negated",
     "review",
+    "report",
 }
+# Categories whose text is a whole document (a report or a review as the site publishes it),
+# exempt from the news length limits.
+DOCUMENTS = {"review", "report"}
+SETS = {"v1", "real-shape"}
 HARD_NEGATIVES = {"other_district", "plan_restatement", "feature", "pre_plan", "negated"}
 STAGES = {"started", "in_progress", "completed", "delayed"}
-REQUIRED = {
+REQUIRED: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "split": str,
+    "set": str,
     "url": str,
-    "title": str,
+    "title": (str, type(None)),  # None: a headline-less repost
     "published_at": str,
     "source": str,
     "column": str,
@@ -58,7 +64,7 @@ REQUIRED = {
     "planned_mentions": list,
     "note": str,
 }
-MIN_CHARS, MAX_CHARS = 300, 1500
+MIN_CHARS, MAX_CHARS = 300, 3000
 
 
 @dataclass(frozen=True)
@@ -124,12 +130,17 @@ def check_article(art: Article, reports: dict[int, Report]) -> list[str]:
     """Field types, text size, date, category rules and every reference."""
     errors: list[str] = []
     for key, typ in REQUIRED.items():
-        if not isinstance(art.get(key), typ):
-            errors.append(f"field {key!r} missing or not {typ.__name__}")
+        if key not in art or not isinstance(art[key], typ):
+            names = "/".join(t.__name__ for t in (typ if isinstance(typ, tuple) else (typ,)))
+            errors.append(f"field {key!r} missing or not {names}")
     if errors:
         return errors
     if art["split"] not in {"dev", "heldout"}:
         errors.append(f"bad split {art['split']!r}")
+    if art["set"] not in SETS:
+        errors.append(f"bad set {art['set']!r}")
+    if art["title"] is not None and not str(art["title"]).strip():
+        errors.append("empty title: leave it null for a headline-less repost")
     category = str(art["category"])
     if category not in CATEGORIES:
         errors.append(f"bad category {category!r}")
@@ -144,7 +155,7 @@ def check_article(art: Article, reports: dict[int, Report]) -> list[str]:
         errors.append("published_at is not +08:00")
     text = str(art["text"])
     size = sum(1 for c in text if not c.isspace())
-    if category != "review" and not MIN_CHARS <= size <= MAX_CHARS:
+    if category not in DOCUMENTS and not MIN_CHARS <= size <= MAX_CHARS:
         errors.append(f"text has {size} characters, outside {MIN_CHARS}-{MAX_CHARS}")
     if text.count("\n") < 1:
         errors.append("text has a single paragraph")
@@ -159,18 +170,24 @@ def check_article(art: Article, reports: dict[int, Report]) -> list[str]:
     day = published.date()
     if category in {"positive", "review"} and not links:
         errors.append(f"{category} article without links")
-    if category not in {"positive", "review"} and links:
+    if category not in {"positive", "review", "report"} and links:
         errors.append(f"{category} article must not have links")
+    if category == "report" and not links and not planned:
+        errors.append("report without links or planned_mentions")
     if category == "plan_restatement" and not planned:
         errors.append("plan_restatement without planned_mentions")
     for ref in links:
         if not isinstance(ref, dict) or ref.get("plan_year") not in reports:
             continue
         report = reports[int(ref["plan_year"])]
+        in_year = report.adopted <= day <= date(report.plan_year, 12, 31)
         if category == "review":
             ok = day.year == report.plan_year + 1
+        elif category == "report":
+            # a report's review part credits the previous plan; a year-end review its own year
+            ok = in_year or day.year == report.plan_year + 1
         else:
-            ok = report.adopted <= day <= date(report.plan_year, 12, 31)
+            ok = in_year
         if not ok:
             errors.append(f"published {day} outside the window of plan {report.plan_year}")
     for ref in planned:
@@ -222,6 +239,45 @@ def summarize(articles: list[Article]) -> Article:
     }
 
 
+LENGTH_BUCKETS = ((0, 599), (600, 999), (1000, 1999), (2000, 3000), (3001, 10**9))
+
+
+def length_buckets(chars: list[int]) -> dict[str, int]:
+    """How many texts fall in each length band (non-space characters)."""
+    counts = {}
+    for low, high in LENGTH_BUCKETS:
+        label = f"{low}-{high}" if high < 10**9 else f">{low - 1}"
+        counts[label] = sum(1 for n in chars if low <= n <= high)
+    return counts
+
+
+def print_set_summary(articles: list[Article]) -> None:
+    """Per set: categories by split, links and stages by split, lengths, headline-less."""
+    for set_name in sorted({str(a["set"]) for a in articles}):
+        part = [a for a in articles if a["set"] == set_name]
+        cells = Counter((str(a["category"]), str(a["split"])) for a in part)
+        cats = ", ".join(
+            f"{c} {cells[(c, 'dev')]}/{cells[(c, 'heldout')]}"
+            for c in sorted(CATEGORIES)
+            if cells[(c, "dev")] + cells[(c, "heldout")]
+        )
+        print(f"set {set_name}: {len(part)} articles (dev/heldout: {cats})")
+        for split in ("dev", "heldout"):
+            in_split = [a for a in part if a["split"] == split]
+            stages = Counter(str(r["stage"]) for a in in_split for r in a["links"])
+            n_planned = sum(len(a["planned_mentions"]) for a in in_split)
+            print(
+                f"  {split}: {len(in_split)} articles, {sum(stages.values())} links "
+                f"{dict(sorted(stages.items()))}, {n_planned} planned mentions"
+            )
+        chars = sorted(sum(1 for c in str(a["text"]) if not c.isspace()) for a in part)
+        print(
+            f"  text length: min {chars[0]}, median {chars[len(chars) // 2]}, max {chars[-1]}; "
+            f"bands {length_buckets(chars)}"
+        )
+        print(f"  headline-less (title null): {sum(1 for a in part if a['title'] is None)}")
+
+
 def print_summary(articles: list[Article], stats: Article) -> None:
     by_cat_split: Counter[tuple[str, str]] = stats["by_cat_split"]
     print(f"articles: {len(articles)}")
@@ -251,6 +307,7 @@ def print_summary(articles: list[Article], stats: Article) -> None:
             f"text length: min {min(chars)}, median {sorted(chars)[len(chars) // 2]}, "
             f"max {max(chars)} characters"
         )
+    print_set_summary(articles)
 
 
 def main(argv: list[str] | None = None) -> int:
