@@ -76,6 +76,9 @@ PLAN_MARKER = re.compile(
 # Markers that name the plan's own content stay a section; the others only open the part.
 SECTION_MARKERS = re.compile(r"总体要求和主要")
 YEAR_LEAD = re.compile(r"^(20\d\d)年")
+# Opening words of a part that names no year: "过去一年,…" / "新的一年,…".
+REVIEW_LEAD = re.compile(r"^(?:过去(?:的)?一年|一年来|回首(?:过去的)?一年)")
+PLAN_LEAD = re.compile(r"^(?:新的一年|展望新的一年|今年[,\uff0c])")
 # Cheap test for "could this be a report at all": any marker-like line or a heading.
 REPORT_HINT = re.compile(
     r"^[\s\u3000>#]*(?:[一二三四五六七八九十]{1,3}[、.\uff0e]\s*)?"
@@ -362,8 +365,6 @@ def parse_report(
     is the opening words of the line where the plan part starts ("展望2026").
     """
     report = ReportText(source_file=source_file, raw=raw)
-    if not looks_like_report(raw, plan_starts_at):
-        return _plain(report)
     blocks = _join_broken(_blocks(raw, plan_starts_at))
     markdown_style = MD_LINE.search(raw) is not None
     numbered_style = not markdown_style and any(
@@ -390,7 +391,10 @@ def parse_report(
             report.dropped.append(block.text)
     report.headings = [b.title for b in blocks if b.kind in ("heading", "marker")]
 
-    openings = _find_openings(blocks, plan_starts_at, plan_year, report)
+    openings: dict[int, _Opening] = {}
+    if looks_like_report(raw, plan_starts_at):
+        openings = _find_openings(blocks, plan_starts_at, plan_year, report)
+        _part_titles(blocks, openings)
     _assign(blocks, openings, major_prefixes, report)
     return report
 
@@ -413,11 +417,21 @@ def _find_openings(
             openings[index] = _marker_opening(index, block, plan_starts_at)
         elif plan_starts_at and block.text.startswith(plan_starts_at):
             openings[index] = _Opening(index, "plan", None, False)
-    # A heading over a year-led paragraph opens a part (the seeds' "2025年,是…").
+    # A heading over a year-led paragraph opens a part (the seeds' "2025年,是…"), and
+    # so does one over "过去一年,…" (review) or "新的一年,…" (plan).
     titled: dict[int, int] = {}
+    worded: dict[int, Part] = {}
     for index, block in enumerate(blocks):
-        if block.kind == "heading" and (year := _year_lead(blocks, index)) is not None:
+        if block.kind != "heading" or index + 1 >= len(blocks):
+            continue
+        if (year := _year_lead(blocks, index)) is not None:
             titled[index] = year
+        elif blocks[index + 1].kind == "prose":
+            lead = blocks[index + 1].text
+            if REVIEW_LEAD.match(lead):
+                worded[index] = "review"
+            elif PLAN_LEAD.match(lead):
+                worded[index] = "plan"
     if openings:
         # Explicit markers decide the parts; a year-led heading right after one is its title.
         for index, year in titled.items():
@@ -425,6 +439,11 @@ def _find_openings(
             if marker is not None and not marker.keeps_title:
                 marker.year = marker.year or year
                 openings[index] = _Opening(index, marker.part, marker.year, False)
+        first_plan = min((i for i, o in openings.items() if o.part == "plan"), default=None)
+        if first_plan is not None and not any(o.part == "review" for o in openings.values()):
+            before = [i for i, part in worded.items() if part == "review" and i < first_plan]
+            if before:
+                openings[before[0]] = _Opening(before[0], "review", None, False)
     else:
         years = set(titled.values())
         if len(years) >= 2 or (plan_year is not None and plan_year in years):
@@ -432,6 +451,11 @@ def _find_openings(
             for index, year in titled.items():
                 part: Part = "plan" if year == target else "review"
                 openings[index] = _Opening(index, part, year, False)
+        elif "plan" in worded.values() and "review" in worded.values():
+            first_review = min(i for i, part in worded.items() if part == "review")
+            for index, part in worded.items():
+                if index >= first_review:
+                    openings[index] = _Opening(index, part, None, False)
     report.markers = [blocks[i].text for i in sorted(openings) if blocks[i].kind == "marker"] or [
         blocks[i].text for i in sorted(openings)
     ]
@@ -446,6 +470,30 @@ def _find_openings(
     if has_review and report.review_year is None and report.plan_year:
         report.review_year = report.plan_year - 1
     return openings
+
+
+def _part_titles(blocks: list[_Block], openings: dict[int, _Opening]) -> None:
+    """A heading right after a marker, above every other heading of its part, is its title.
+
+    "展望2026" / "## 锚定目标 开局起步" / "### 推动…": the ``##`` line names the part,
+    not a section, so its opening paragraph stays outside the sections.
+    """
+    starts = sorted(openings)
+    for position, start in enumerate(starts):
+        opening = openings[start]
+        title = start + 1
+        if (
+            blocks[start].kind != "marker"
+            or opening.keeps_title
+            or title >= len(blocks)
+            or title in openings
+            or blocks[title].kind != "heading"
+        ):
+            continue
+        end = starts[position + 1] if position + 1 < len(starts) else len(blocks)
+        others = [b.level for b in blocks[title + 1 : end] if b.kind == "heading"]
+        if others and blocks[title].level < min(others):
+            openings[title] = _Opening(title, opening.part, opening.year, False)
 
 
 def _assign(
@@ -489,11 +537,3 @@ def _assign(
         section = tuple(names) if len(names) <= 2 else (names[0], names[-1])
         if text:
             report.paragraphs.append(Paragraph(text, section, part, block.line))
-
-
-def _plain(report: ReportText) -> ReportText:
-    """Not report-shaped: its paragraphs, all front matter, with no parts or sections."""
-    for block in _join_broken(_blocks(report.raw, None)):
-        if block.kind in ("prose", "quote") and block.text:
-            report.paragraphs.append(Paragraph(block.text, (), "front", block.line))
-    return report
