@@ -245,7 +245,7 @@ def build_catalog(
 
 
 def catalog_json(commitments: list[Commitment]) -> str:
-    data = [c.model_dump(mode="json") for c in commitments]
+    data = [c.model_dump(mode="json", exclude_none=True) for c in commitments]
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 

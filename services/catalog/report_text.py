@@ -143,7 +143,12 @@ class ReportText:
 
 
 def flatten(raw: str) -> str:
-    return raw.replace("\r", "").replace("\n", "")
+    """The source with line breaks and blank (whitespace-only) lines removed.
+
+    A sentence broken across a blank line that holds a full-width space reads
+    whole in the flat text, as it does on the page.
+    """
+    return "".join(line for line in raw.replace("\r", "").split("\n") if line.strip())
 
 
 BlockKind = Literal["heading", "bare", "prose", "quote", "marker"]
