@@ -58,7 +58,9 @@ MD_LINE = re.compile(r"^[ \t\u3000]*#{1,6}\s+\S", re.MULTILINE)
 CN_NUM = "一二三四五六七八九十"
 NUMBERED_SECTION = re.compile(rf"^[{CN_NUM}]{{1,3}}[、.\uff0e]\s*")
 NUMBERED_SUB = re.compile(rf"^[(\uff08][{CN_NUM}]{{1,3}}[)\uff09]\s*")
-NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.\uff0e、](?!\d)|[(\uff08]\d{1,2}[)\uff09])\s*")
+NUMBERED_ITEM = re.compile(
+    r"^(?:\d{1,2}[.\uff0e、](?!\d)|[(\uff08]\d{1,2}[)\uff09]|[\u2460-\u2473])\s*"
+)
 TITLE_TAIL = re.compile("[:\uff1a]$")
 SUB_LEAD_MAX = 30
 TITLE_MAX = 40
@@ -69,9 +71,11 @@ REVIEW_MARKER = re.compile(
     r"|过去(?:的)?(?:一|五)年(?:来)?(?:的)?(?:工作)?(?:回顾)?|(?:本届政府)?(?:五年)?工作回顾)$"
 )
 PLAN_MARKER = re.compile(
-    rf"^(?:展望\s*{_YEAR}|{_YEAR}(?:的)?(?:工作安排|主要任务|目标任务|重点工作|工作任务|工作部署)"
-    r"|今年(?:政府)?(?:工作|经济社会发展)?的?总体要求和主要(?:预期)?目标(?:任务)?"
-    r"|重点抓好以下(?:几|[一二三四五六七八九十])个方面(?:工作)?|今年(?:的)?(?:重点|主要)?(?:工作|任务)安排)$"
+    rf"^(?:展望\s*{_YEAR}"
+    rf"|(?:{_YEAR}|今年|今后一年|新的一年)(?:的)?(?:政府)?(?:工作安排|主要任务|目标任务|重点工作"
+    r"|工作任务|工作部署|主要工作|重点任务|工作思路和主要任务|(?:工作)?的?总体要求(?:和|与)主要(?:预期)?目标)"
+    rf"|(?:今年|{_YEAR})?(?:政府)?(?:工作|经济社会发展)?的?总体要求(?:和|与)主要(?:预期)?目标(?:任务)?"
+    r"|重点抓好以下(?:几|[一二三四五六七八九十])个方面(?:工作)?)$"
 )
 # Markers that name the plan's own content stay a section; the others only open the part.
 SECTION_MARKERS = re.compile(r"总体要求和主要")
@@ -82,7 +86,8 @@ PLAN_LEAD = re.compile(r"^(?:新的一年|展望新的一年|今年[,\uff0c])")
 # Cheap test for "could this be a report at all": any marker-like line or a heading.
 REPORT_HINT = re.compile(
     r"^[\s\u3000>#]*(?:[一二三四五六七八九十]{1,3}[、.\uff0e]\s*)?"
-    r"(?:回顾|展望|过去(?:的)?(?:一|五)年|今年.{0,12}总体要求|重点抓好以下|20\d\d\s*年?(?:工作)?(?:回顾|总结|工作安排|主要任务|目标任务|重点工作|工作任务|工作部署)|#)",
+    r"(?:回顾|展望|过去|今后一年|新的一年|今年.{0,12}(?:总体要求|任务|工作安排)|重点抓好以下"
+    r"|20\d\d\s*年?(?:的)?(?:政府)?(?:工作)?(?:回顾|总结|安排|主要|目标任务|重点|任务|部署|总体要求)|#)",
     re.MULTILINE,
 )
 YEAR_LINE = re.compile(r"^[\s\u3000]*(20\d\d)年", re.MULTILINE)
@@ -176,8 +181,8 @@ def _title(text: str) -> str:
 
 def _is_marker(text: str, plan_starts_at: str | None) -> bool:
     title = _title(text)
-    if plan_starts_at and text.startswith(plan_starts_at):
-        return True
+    if plan_starts_at and text.startswith(plan_starts_at) and len(title) <= TITLE_MAX:
+        return not PROSE_MARKS.search(title)  # a prose line stays a paragraph that opens the part
     return len(title) <= TITLE_MAX and bool(REVIEW_MARKER.match(title) or PLAN_MARKER.match(title))
 
 
@@ -526,7 +531,8 @@ def _assign(
         if opening is not None:
             part = opening.part or part
             stack = [block] if opening.keeps_title else []
-            continue
+            if block.kind not in ("prose", "quote"):
+                continue
         if block.kind == "heading":
             while stack and stack[-1].level >= block.level:
                 stack.pop()

@@ -96,6 +96,8 @@ def _is_name(clause: str, start: int, end: int, quoted: list[tuple[int, int]]) -
         return True
     before = clause[start - 1] if start else ""
     after = clause[end] if end < len(clause) else ""
+    if clause[start:end] == "一张":  # "一张网", "一张蓝图": a name, not one item
+        return True
     if before in ("第", "每") or (
         before and before.isascii() and (before.isalnum() or before == ".")
     ):

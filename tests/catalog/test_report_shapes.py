@@ -144,6 +144,15 @@ def test_plan_starts_at_names_the_plan_part() -> None:
     assert not any("改造老旧小区3个" in p.text for p in plan)
 
 
+def test_plan_starts_at_a_prose_line_keeps_that_paragraph() -> None:
+    report = parse_report(
+        read("no_parts_2026.txt"), "no_parts_2026.txt", plan_starts_at="路桥将坚持稳中求进"
+    )
+    plan = report.part_paragraphs("plan")
+    assert plan[0].text == "路桥将坚持稳中求进,全力推进各项工作。"
+    assert len(plan) == 5
+
+
 def test_the_plan_year_picks_the_part() -> None:
     raw = read("markdown_2026.md")
     assert parse_report(raw, "x", plan_year=2026).plan_year == 2026
