@@ -186,12 +186,20 @@ def _is_marker(text: str, plan_starts_at: str | None) -> bool:
     return len(title) <= TITLE_MAX and bool(REVIEW_MARKER.match(title) or PLAN_MARKER.match(title))
 
 
+def _title_line(block: _Block) -> bool:
+    """A lone short line without punctuation: a title or caption, never continued by the next."""
+    if block.kind != "prose" or len(block.lines) != 1:
+        return False
+    text = block.lines[0].strip()
+    return len(text) <= TITLE_MAX and not PROSE_MARKS.search(text)
+
+
 def _blocks(raw: str, plan_starts_at: str | None) -> list[_Block]:
     """Group lines into blocks: headings, markers and list items stand alone.
 
     Consecutive lines form one block (the newspaper layout breaks lines inside a
-    paragraph) unless a line ends a sentence: then the next line starts a new
-    paragraph, which is how a text without blank lines reads.
+    paragraph) unless a line ends a sentence or is a lone title line: then the next
+    line starts a new paragraph, which is how a text without blank lines reads.
     """
     blocks: list[_Block] = []
     current: _Block | None = None
@@ -243,6 +251,7 @@ def _blocks(raw: str, plan_starts_at: str | None) -> list[_Block]:
             or quote
             or "".join(current.lines).rstrip().endswith(LINE_END)
             or current.kind not in ("prose", "quote")
+            or _title_line(current)
         ):
             current = _Block("quote" if quote else "prose", [body_line], number)
             blocks.append(current)
