@@ -25,6 +25,7 @@ from services.catalog.importing import (
     MIN_COMMITMENTS,
     ImportRefused,
     commit_import,
+    decode_report,
     dry_run_lines,
     prepare_import,
 )
@@ -184,8 +185,8 @@ def import_report(
         settings.model_copy(update={"data_dir": data_dir}) if data_dir else settings
     )
     reports_dir = store.effective_reports_dir()
-    raw = report.read_text(encoding="utf-8-sig")
     try:
+        raw = decode_report(report.read_bytes(), report.name)
         prepared = prepare_import(
             raw,
             report.name,

@@ -102,7 +102,10 @@ def prepare_import(
             return raw
         return report_path(entry, reports_dir).read_text(encoding="utf-8-sig")
 
-    catalog = build_from([*sources, source], read, overrides)
+    try:
+        catalog = build_from([*sources, source], read, overrides)
+    except ValueError as problem:  # overrides of a replaced report that now match nothing
+        raise ImportRefused(f"the catalog would not build with {file_name}: {problem}") from problem
     prepared = PreparedImport(source, raw, parsed, catalog)
     if len(prepared.added) < min_commitments:
         per_section = Counter(" › ".join(c.section) for c in prepared.added)
@@ -114,6 +117,16 @@ def prepare_import(
             f"pass --min-commitments {len(prepared.added)}."
         )
     return prepared
+
+
+def decode_report(data: bytes, file_name: str) -> str:
+    """UTF-8 (with or without BOM), else GB18030, in which many official texts are saved."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportRefused(f"{file_name} is neither UTF-8 nor GB18030 text; save it as UTF-8.")
 
 
 def commit_import(prepared: PreparedImport, store: CatalogStore, reports_dir: Path) -> Path:

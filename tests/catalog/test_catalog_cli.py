@@ -148,6 +148,23 @@ def test_import_refuses_too_few_commitments(empty_data_dir: Path) -> None:
     assert not empty_data_dir.exists()
 
 
+def test_import_reads_gb18030_and_refuses_undecodable_bytes(
+    empty_data_dir: Path, tmp_path: Path
+) -> None:
+    gbk = tmp_path / "gov_2026.txt"
+    gbk.write_bytes((REPORTS / "gov_2026.txt").read_text(encoding="utf-8").encode("gb18030"))
+    result = runner.invoke(catalog_app, import_args(gbk, "--adopted-on", "2026-01-08"))
+    assert result.exit_code == 0, result.output
+    assert "20 commitments" in result.output
+    copy = CatalogStore(empty_data_dir / "catalog").reports_dir / "gov_2026.txt"
+    assert copy.read_text(encoding="utf-8") == (REPORTS / "gov_2026.txt").read_text("utf-8")
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"\xff\xfe\x00\xd8" * 10)
+    result = runner.invoke(catalog_app, import_args(broken, "--year", "2027"))
+    assert result.exit_code == 2
+    assert "neither UTF-8 nor GB18030" in result.output
+
+
 def test_dry_run_prints_sections_and_targets_and_writes_nothing(empty_data_dir: Path) -> None:
     before = package_tree()
     result = runner.invoke(catalog_app, ["import", str(REPORTS / "gov_2026.txt"), "--dry-run"])
