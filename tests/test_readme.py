@@ -9,6 +9,7 @@ import pytest
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
+from services.catalog.settings import CatalogSettings
 from services.crawler.settings import CrawlerSettings
 from services.extractor.settings import ExtractorSettings
 from services.tracker.settings import TrackerSettings
@@ -33,7 +34,9 @@ def documented() -> set[str]:
     return set(re.findall(r"^\| `([A-Z_]+)`", README, re.M))
 
 
-@pytest.mark.parametrize("cls", [ExtractorSettings, TrackerSettings, CrawlerSettings])
+@pytest.mark.parametrize(
+    "cls", [ExtractorSettings, TrackerSettings, CrawlerSettings, CatalogSettings]
+)
 def test_every_setting_is_in_the_readme_table(cls: type[BaseSettings]) -> None:
     missing = [n for n in env_names(cls) if not set(n) & documented()]
     assert not missing, f"document these in README.md's settings table: {missing}"

@@ -1,8 +1,10 @@
 """The commitment catalog: what the district promised, as every service loads it.
 
-``load_catalog()`` reads the built ``data/catalog.json`` (committed to the repo
-and rebuilt by ``luqiao-monitor catalog build``); it never parses reports at
-run time, so every service sees exactly the reviewed catalog.
+``load_catalog()`` reads the built catalog: the data directory's
+(``<LUQIAO_DATA_DIR>/catalog/catalog.json``, written by ``luqiao-monitor catalog
+import``) when there is one, else the packaged ``data/catalog.json`` built from the
+two seed reports. It never parses reports at run time, so every service sees
+exactly the reviewed catalog; a new catalog is picked up on the next start.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from services.catalog.model import Commitment
+from services.catalog.store import PACKAGED_CATALOG_PATH, current_catalog_path
 
-DEFAULT_CATALOG_PATH = Path(__file__).parent / "data" / "catalog.json"
+DEFAULT_CATALOG_PATH = PACKAGED_CATALOG_PATH
 
 
 @lru_cache(maxsize=8)
@@ -24,7 +27,7 @@ def _load(path: Path, mtime_ns: int) -> tuple[Commitment, ...]:
 
 def load_catalog(path: Path | str | None = None) -> list[Commitment]:
     """All commitments of the catalog file (cached per path and modification time)."""
-    resolved = Path(path) if path else DEFAULT_CATALOG_PATH
+    resolved = Path(path) if path else current_catalog_path()
     return list(_load(resolved, resolved.stat().st_mtime_ns))
 
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,14 +25,14 @@ from services.catalog.linking import link_restated
 from services.catalog.model import Commitment, Kind, ReportRef
 from services.catalog.overrides import Overrides, load_overrides
 from services.catalog.report_text import parse_report
+from services.catalog.store import MANIFEST_NAME, PACKAGED_CATALOG_PATH, PACKAGED_REPORTS_DIR
 from services.catalog.targets import parse_targets
 
 PACKAGE_DIR = Path(__file__).parent
 REPO_ROOT = PACKAGE_DIR.parents[1]
-REPORTS_DIR = PACKAGE_DIR / "reports"
-CATALOG_PATH = PACKAGE_DIR / "data" / "catalog.json"
-MANIFEST_NAME = "manifest.json"
-MEETING = re.compile(r"召开(\S{2,12}?党代会)")
+REPORTS_DIR = PACKAGED_REPORTS_DIR
+CATALOG_PATH = PACKAGED_CATALOG_PATH
+MEETING = re.compile(r"召开(\S{2,12}?党代会)|在(\S{2,24}?人民代表大会第\S{1,3}次会议)上")
 DEADLINE_IN_TEXT = re.compile(r"(20\d\d)年(底|前|内|末)?")
 
 
@@ -43,6 +44,9 @@ class ReportSource(BaseModel):
     plan_year: int
     meeting: str
     adopted_on: date | None = None
+    # The opening words of the line where the plan part starts, when the parser
+    # cannot find it ("展望2026"); kept so that every rebuild reads the report alike.
+    plan_starts_at: str | None = None
 
     @property
     def report_id(self) -> str:
@@ -69,15 +73,33 @@ def load_manifest(reports_dir: Path = REPORTS_DIR) -> list[ReportSource]:
     return [ReportSource.model_validate(e) for e in json.loads(path.read_text(encoding="utf-8"))]
 
 
+def write_manifest(sources: list[ReportSource], reports_dir: Path) -> None:
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    data = [s.model_dump(mode="json", exclude_none=True) for s in sorted(sources, key=_year)]
+    (reports_dir / MANIFEST_NAME).write_text(
+        json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+
+
+def _year(source: ReportSource) -> int:
+    return source.plan_year
+
+
 def report_path(source: ReportSource, reports_dir: Path = REPORTS_DIR) -> Path:
-    """The seeds copy when present, else the verbatim copy shipped with the package."""
-    seeded = seeds_dir() / source.file
-    return seeded if seeded.is_file() else reports_dir / source.file
+    """The seeds copy when present, else the copy in ``reports_dir``, else the packaged one."""
+    for candidate in (
+        seeds_dir() / source.file,
+        reports_dir / source.file,
+        PACKAGED_REPORTS_DIR / source.file,
+    ):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"report {source.file} of the manifest is in none of {reports_dir}")
 
 
 def detect_meeting(raw: str) -> str | None:
     match = MEETING.search(raw)
-    return match.group(1) if match else None
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def normalise_clause(text: str) -> str:
@@ -135,7 +157,11 @@ def build_report(
     used = used or _Used(set())
     rid = source.report_id
     parsed = parse_report(
-        raw, source.file, source.plan_year, tuple(overrides.major_heading_prefixes)
+        raw,
+        source.file,
+        source.plan_year,
+        tuple(overrides.major_heading_prefixes),
+        source.plan_starts_at,
     )
     include = {o.text for o in overrides.include if o.report == rid}
     exclude = {o.text for o in overrides.exclude if o.report == rid}
@@ -230,12 +256,25 @@ def build_catalog(
     reports_dir: Path = REPORTS_DIR, overrides: Overrides | None = None
 ) -> list[Commitment]:
     """Every commitment of every report in the manifest, linked across years."""
+    sources = load_manifest(reports_dir)
+    return build_from(
+        sources,
+        lambda source: report_path(source, reports_dir).read_text(encoding="utf-8-sig"),
+        overrides,
+    )
+
+
+def build_from(
+    sources: list[ReportSource],
+    read: Callable[[ReportSource], str],
+    overrides: Overrides | None = None,
+) -> list[Commitment]:
+    """Every commitment of the given reports (their texts from ``read``), linked across years."""
     overrides = overrides or load_overrides()
     used = _Used(set())
     commitments: list[Commitment] = []
-    for source in sorted(load_manifest(reports_dir), key=lambda s: s.plan_year):
-        raw = report_path(source, reports_dir).read_text(encoding="utf-8")
-        commitments.extend(build_report(raw, source, overrides, used))
+    for source in sorted(sources, key=_year):
+        commitments.extend(build_report(read(source), source, overrides, used))
     commitments = _apply_alias_overrides(commitments, overrides, used)
     commitments, link_problems = link_restated(commitments, overrides)
     problems = _unused(overrides, used) + link_problems
@@ -245,7 +284,7 @@ def build_catalog(
 
 
 def catalog_json(commitments: list[Commitment]) -> str:
-    data = [c.model_dump(mode="json") for c in commitments]
+    data = [c.model_dump(mode="json", exclude_none=True) for c in commitments]
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 

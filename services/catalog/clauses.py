@@ -19,6 +19,7 @@ from services.catalog.lexicon import (
     NAMED_SUFFIX,
     PLACES,
     SLOGAN_ENDINGS,
+    YEAR_CHARACTER,
 )
 from services.catalog.targets import QUOTED, parse_targets
 
@@ -98,6 +99,8 @@ def judge(clause: str) -> Verdict:
     """Is this clause a commitment, framing for the next clause, or a slogan?"""
     if FRAMING.match(clause):
         return "framing"
+    if YEAR_CHARACTER.match(clause):
+        return "slogan"
     if parse_targets(clause):
         return "commitment"
     if SLOGAN_ENDINGS.search(clause) and not QUOTED.search(clause):

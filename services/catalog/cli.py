@@ -4,13 +4,13 @@ Mounted by the main CLI as a sub-app. The bare command prints the catalog (a
 table, or JSON with ``--format json``) and its counts, so a reader can check
 the figures quoted in docs/catalog.md; ``build`` regenerates the data file
 from the reports and overrides; ``import`` adds next year's report with one
-command.
+command, into the data directory (never the package), and feeds it as
+evidence; ``export`` writes it as JSON or CSV for journalists.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
+import csv
 from collections import Counter
 from datetime import datetime
 from enum import StrEnum
@@ -20,18 +20,20 @@ from typing import Annotated
 import typer
 
 from services.catalog import load_catalog
-from services.catalog.builder import (
-    CATALOG_PATH,
-    MANIFEST_NAME,
-    REPORTS_DIR,
-    ReportSource,
-    build_catalog,
-    catalog_json,
-    detect_meeting,
-    load_manifest,
-    write_catalog,
+from services.catalog.builder import CATALOG_PATH, build_catalog, catalog_json, write_catalog
+from services.catalog.importing import (
+    MIN_COMMITMENTS,
+    ImportRefused,
+    commit_import,
+    decode_report,
+    dry_run_lines,
+    prepare_import,
 )
 from services.catalog.model import Commitment
+from services.catalog.overrides import load_overrides
+from services.catalog.review_feed import feed_embedded, publish_to_kafka, report_article
+from services.catalog.settings import CatalogSettings
+from services.catalog.store import CatalogStore
 
 catalog_app = typer.Typer(help="The catalog of commitments of the district work reports.")
 
@@ -46,10 +48,6 @@ class OutputFormat(StrEnum):
 CatalogOption = Annotated[
     Path | None, typer.Option("--catalog", help="Catalog file (default: the packaged one).")
 ]
-ReportsDirOption = Annotated[
-    Path, typer.Option("--reports-dir", help="Directory of report copies and manifest.json.")
-]
-OutputOption = Annotated[Path, typer.Option("--output", help="Catalog file to write.")]
 
 
 def counts_lines(commitments: list[Commitment]) -> list[str]:
@@ -97,19 +95,46 @@ def show(
 
 
 @catalog_app.command("build")
-def build(reports_dir: ReportsDirOption = REPORTS_DIR, output: OutputOption = CATALOG_PATH) -> None:
+def build(
+    reports_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--reports-dir",
+            help="Reports and manifest.json (default: the data directory's, else the packaged).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            help="Catalog file to write (default: the data directory's once a report was "
+            "imported, else the packaged one, for developers).",
+        ),
+    ] = None,
+) -> None:
     """Rebuild the catalog file from the reports in the manifest and the overrides."""
-    commitments = build_catalog(reports_dir)
-    write_catalog(commitments, output)
-    typer.echo(f"wrote {len(commitments)} commitments to {output}")
+    store = CatalogStore.from_settings()
+    reports = reports_dir or store.effective_reports_dir()
+    target = output or (store.catalog_path if store.has_reports() else CATALOG_PATH)
+    commitments = build_catalog(reports, load_overrides(store.effective_overrides_path()))
+    write_catalog(commitments, target)
+    typer.echo(f"wrote {len(commitments)} commitments to {target}")
     for line in counts_lines(commitments):
         typer.echo(line)
+
+
+class EvidenceMode(StrEnum):
+    embedded = "embedded"
+    kafka = "kafka"
+    none = "none"
 
 
 @catalog_app.command("import")
 def import_report(
     report: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    year: Annotated[int, typer.Option("--year", help="The plan year of the report.")],
+    year: Annotated[
+        int | None, typer.Option("--year", help="The plan year (default: read from the text).")
+    ] = None,
     meeting: Annotated[
         str | None, typer.Option("--meeting", help="e.g. 七届五次党代会 (default: from the text)")
     ] = None,
@@ -121,38 +146,152 @@ def import_report(
             help="Day the congress closed; news before it is not evidence (default: 1 January)",
         ),
     ] = None,
-    reports_dir: ReportsDirOption = REPORTS_DIR,
-    output: OutputOption = CATALOG_PATH,
+    plan_starts_at: Annotated[
+        str | None,
+        typer.Option(
+            "--plan-starts-at",
+            help='Opening words of the line where the plan part starts, e.g. "展望2026", '
+            "when the import does not find it.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print what would be imported, per section; write nothing."),
+    ] = False,
+    min_commitments: Annotated[
+        int,
+        typer.Option("--min-commitments", help="Refuse a report that yields fewer commitments."),
+    ] = MIN_COMMITMENTS,
+    evidence: Annotated[
+        EvidenceMode,
+        typer.Option(
+            "--evidence",
+            help="Feed the report text as evidence: through the handlers on DATABASE_URL "
+            "(embedded), onto the articles topic (kafka), or not at all (none).",
+        ),
+    ] = EvidenceMode.embedded,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Data directory (default: LUQIAO_DATA_DIR, ./data)."),
+    ] = None,
 ) -> None:
-    """Add a new report: copy it beside the others, list it in the manifest, rebuild."""
-    raw = report.read_text(encoding="utf-8")
-    meeting = meeting or detect_meeting(raw)
-    if not meeting:
-        raise typer.BadParameter(
-            "no meeting found in the text; pass --meeting", param_hint="--meeting"
-        )
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    target = reports_dir / report.name
-    if target.resolve() != report.resolve():
-        shutil.copyfile(report, target)
-    manifest = load_manifest(reports_dir) if (reports_dir / MANIFEST_NAME).exists() else []
-    manifest = [s for s in manifest if s.plan_year != year]
-    manifest.append(
-        ReportSource(
-            file=report.name,
-            plan_year=year,
+    """Add a report: check it, copy it into the data directory, rebuild, feed it as evidence.
+
+    Nothing is written when the report yields no plan part or too few commitments
+    (exit code 2, with what was found and the option that fixes it).
+    """
+    settings = CatalogSettings()
+    store = CatalogStore.from_settings(
+        settings.model_copy(update={"data_dir": data_dir}) if data_dir else settings
+    )
+    reports_dir = store.effective_reports_dir()
+    try:
+        raw = decode_report(report.read_bytes(), report.name)
+        prepared = prepare_import(
+            raw,
+            report.name,
+            reports_dir,
+            load_overrides(store.effective_overrides_path()),
+            year=year,
             meeting=meeting,
             adopted_on=adopted_on.date() if adopted_on else None,
+            plan_starts_at=plan_starts_at,
+            min_commitments=min_commitments,
         )
+    except ImportRefused as refused:
+        typer.echo(f"not imported: {refused}", err=True)
+        raise typer.Exit(2) from refused
+    if dry_run:
+        for line in dry_run_lines(prepared):
+            typer.echo(line)
+        return
+    written = commit_import(prepared, store, reports_dir)
+    source = prepared.source
+    typer.echo(
+        f"imported {report.name} as {source.report_id} ({source.meeting}): "
+        f"{len(prepared.added)} commitments"
     )
-    manifest.sort(key=lambda s: s.plan_year)
-    (reports_dir / MANIFEST_NAME).write_text(
-        json.dumps([s.model_dump(mode="json") for s in manifest], ensure_ascii=False, indent=1)
-        + "\n",
-        encoding="utf-8",
+    typer.echo(f"wrote {len(prepared.catalog)} commitments to {written}")
+    if evidence is EvidenceMode.none:
+        return
+    article = report_article(raw, source)
+    if evidence is EvidenceMode.kafka:
+        topic = publish_to_kafka(article)
+        typer.echo(f"published the report as {article.url} to {topic}")
+        return
+    result = feed_embedded(article, prepared.catalog)
+    if result.dead_letter:
+        typer.echo(f"the report was not read as evidence: {result.dead_letter}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"fed the report as evidence ({article.url}, {article.published_at.date()}): "
+        f"{result.evidence} evidence, {result.status_changes} status changes"
     )
-    commitments = build_catalog(reports_dir)
-    write_catalog(commitments, output)
-    added = sum(1 for c in commitments if c.report.plan_year == year)
-    typer.echo(f"imported {report.name} as luqiao-{year} ({meeting}): {added} commitments")
-    typer.echo(f"wrote {len(commitments)} commitments to {output}")
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+CSV_COLUMNS = (
+    "id",
+    "report",
+    "plan_year",
+    "meeting",
+    "section",
+    "text",
+    "kind",
+    "targets",
+    "deadline",
+    "restates",
+    "restated_in",
+)
+
+
+def csv_rows(commitments: list[Commitment]) -> list[dict[str, str]]:
+    """One row per commitment; targets and links flattened for a spreadsheet."""
+    rows = []
+    for c in commitments:
+        rows.append(
+            {
+                "id": c.id,
+                "report": c.report.id,
+                "plan_year": str(c.report.plan_year),
+                "meeting": c.report.meeting,
+                "section": " › ".join(c.section),
+                "text": c.text,
+                "kind": c.kind,
+                "targets": "; ".join(
+                    f"{t.metric} {t.comparator} {t.value:g}"
+                    + (f"–{t.upper:g}" if t.upper is not None else "")
+                    + t.unit
+                    for t in c.targets
+                ),
+                "deadline": c.deadline.isoformat(),
+                "restates": " ".join(r.id for r in c.related if r.relation == "restates"),
+                "restated_in": " ".join(r.id for r in c.related if r.relation == "restated_in"),
+            }
+        )
+    return rows
+
+
+@catalog_app.command("export")
+def export(
+    output_format: Annotated[
+        ExportFormat, typer.Option("--format", help="json or csv")
+    ] = ExportFormat.json,
+    out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("catalog.json"),
+    catalog: CatalogOption = None,
+) -> None:
+    """Write the catalog for journalists: JSON (as loaded) or CSV (UTF-8 with BOM, for Excel)."""
+    commitments = load_catalog(catalog)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if output_format is ExportFormat.json:
+        out.write_text(catalog_json(commitments), encoding="utf-8")
+    else:
+        with out.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
+            writer.writeheader()
+            writer.writerows(csv_rows(commitments))
+    typer.echo(f"wrote {len(commitments)} commitments to {out}")

@@ -216,5 +216,8 @@ SLOGAN_ENDINGS = re.compile(
     r"|路桥经验|均衡发展|力度|组合拳)$"
 )
 
+# A sentence that characterises the year ("2026年是“十五五”开局之年"): context, not a promise.
+YEAR_CHARACTER = re.compile(r"^(?:20\d\d年|今年|明年)?是.{0,40}(?:之年|的一年|关键一年)$")
+
 # Level qualifiers a news story often leaves out when it names a thing.
 LEVEL_QUALIFIERS = re.compile(r"^(国家级|省级|市级|全国|国家|全省|省)")

@@ -12,7 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["quantitative", "milestone", "ongoing"]
-Comparator = Literal[">=", "=", "<=", ">"]
+# "~": about ("6%左右"); "between": a range, ``value`` to ``upper`` ("6%—6.5%").
+Comparator = Literal[">=", "=", "<=", ">", "<", "~", "between"]
 Relation = Literal["restated_in", "restates", "reviewed_in", "reviews"]
 
 
@@ -32,6 +33,7 @@ class Target(BaseModel):
     metric: str  # e.g. "老旧小区改造"
     comparator: Comparator
     value: float
+    upper: float | None = None  # the range's upper bound, with comparator "between"
     unit: str  # "%", "个", "条", "万平方米", "亿元", "亩", ...
     text: str  # the figure as written, e.g. "4个", "6%以上", "十万平方米"
 

@@ -51,7 +51,8 @@ class LinkEntry(_Entry):
 
 class Overrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    major_heading_prefixes: list[str] = Field(default_factory=lambda: ["聚力"])
+    # Sections' common prefix, when the parser cannot find it itself (it finds "聚力").
+    major_heading_prefixes: list[str] = Field(default_factory=list)
     include: list[ClauseRef] = Field(default_factory=list)
     exclude: list[ClauseRef] = Field(default_factory=list)
     merge: list[ClauseRef] = Field(default_factory=list)

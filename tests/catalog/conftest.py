@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from services.catalog.builder import REPORTS_DIR, build_catalog, load_manifest, report_path
@@ -21,3 +23,13 @@ def raw_reports() -> dict[str, str]:
         source.report_id: report_path(source).read_text(encoding="utf-8")
         for source in load_manifest(REPORTS_DIR)
     }
+
+
+@pytest.fixture(autouse=True)
+def empty_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test starts with an empty data directory, so the packaged catalog is the one
+    loaded, whatever a developer imported into ./data."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("LUQIAO_DATA_DIR", str(data))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'luqiao.db'}")
+    return data

@@ -58,11 +58,11 @@ def test_judge(clause: str, verdict: str) -> None:
 @pytest.mark.parametrize("case", load_data("targets.json"), ids=lambda c: c["text"])
 def test_targets_parsed_exactly(case: dict[str, Any], built: list[Commitment]) -> None:
     expected = case["targets"]
-    parsed = [t.model_dump() for t in parse_targets(case["text"])]
+    parsed = [t.model_dump(exclude_none=True) for t in parse_targets(case["text"])]
     assert parsed == [{**t, "value": float(t["value"])} for t in expected]
     entry = next(c for c in built if c.report.id == case["report"] and c.text == case["text"])
     assert entry.kind == "quantitative"
-    assert [t.model_dump() for t in entry.targets] == parsed
+    assert [t.model_dump(exclude_none=True) for t in entry.targets] == parsed
 
 
 @pytest.mark.parametrize("clause", load_data("not_targets.json")["clauses"])
