@@ -111,3 +111,26 @@ def test_validator_title_and_report_rules(tmp_path: Path) -> None:
     assert check(dict(report, published_at=day_after, links=previous_plan)) == 0
     assert check(dict(positive, published_at=day_after, links=previous_plan)) == 1
     assert check(dict(report, links=[], planned_mentions=[])) == 1
+
+
+def test_validator_rejects_one_commitment_labelled_twice(tmp_path: Path) -> None:
+    """Two clauses of one catalog commitment in one article would give it two stages."""
+    import json
+
+    validate = load("validate")
+    if not validate.DEFAULT_CATALOG.exists():
+        import pytest
+
+        pytest.skip("no catalog in this checkout")
+    article = json.loads((HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    same_commitment = [
+        {"plan_year": 2024, "clause": "千亩新能源汽车零部件基地", "stage": "in_progress"},
+        {"plan_year": 2024, "clause": "高端电摩产业园", "stage": "delayed"},
+    ]
+    bad = dict(article, id="L999", published_at="2024-06-01T09:00:00+08:00", links=same_commitment)
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert validate.main([str(path), "--partial"]) == 1
+    ok = dict(bad, links=same_commitment[:1])
+    path.write_text(json.dumps(ok, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert validate.main([str(path), "--partial"]) == 0
