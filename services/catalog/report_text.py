@@ -80,6 +80,7 @@ PLAN_MARKER = re.compile(
 # Markers that name the plan's own content stay a section; the others only open the part.
 SECTION_MARKERS = re.compile(r"总体要求和主要")
 YEAR_LEAD = re.compile(r"^(20\d\d)年")
+YEAR_IS = re.compile(r"^20\d\d年[,\uff0c]?是")
 # Opening words of a part that names no year: "过去一年,…" / "新的一年,…".
 REVIEW_LEAD = re.compile(r"^(?:过去(?:的)?一年|一年来|回首(?:过去的)?一年)")
 PLAN_LEAD = re.compile(r"^(?:新的一年|展望新的一年|今年[,\uff0c])")
@@ -452,12 +453,14 @@ def _find_openings(
             elif PLAN_LEAD.match(lead):
                 worded[index] = "plan"
     if openings:
-        # Explicit markers decide the parts; a year-led heading right after one is its title.
+        # Explicit markers decide the parts; a heading right after one over "2025年,是…"
+        # is the part's title (a section whose paragraph merely starts with a year is not).
         for index, year in titled.items():
             marker = openings.get(index - 1)
             if marker is not None and not marker.keeps_title:
                 marker.year = marker.year or year
-                openings[index] = _Opening(index, marker.part, marker.year, False)
+                if YEAR_IS.match(blocks[index + 1].text):
+                    openings[index] = _Opening(index, marker.part, marker.year, False)
         first_plan = min((i for i, o in openings.items() if o.part == "plan"), default=None)
         if first_plan is not None and not any(o.part == "review" for o in openings.values()):
             before = [i for i, part in worded.items() if part == "review" and i < first_plan]
