@@ -62,6 +62,7 @@ NUMBERED_ITEM = re.compile(
     r"^(?:\d{1,2}[.\uff0e、](?!\d)|[(\uff08]\d{1,2}[)\uff09]|[\u2460-\u2473])\s*"
 )
 TITLE_TAIL = re.compile("[:\uff1a]$")
+TITLE_WRAPPERS = "*_\u3010\u3011[]"  # **展望2026**, 【展望2026】
 SUB_LEAD_MAX = 30
 TITLE_MAX = 40
 
@@ -174,7 +175,8 @@ class _Block:
 
 
 def _title(text: str) -> str:
-    """A heading's title: numbering and a trailing colon removed."""
+    """A heading's title: emphasis and brackets, numbering and a trailing colon removed."""
+    text = text.strip().strip(TITLE_WRAPPERS).strip()
     for pattern in (NUMBERED_SECTION, NUMBERED_SUB):
         text = pattern.sub("", text, count=1)
     return TITLE_TAIL.sub("", text.strip()).strip()
@@ -261,7 +263,7 @@ def _blocks(raw: str, plan_starts_at: str | None) -> list[_Block]:
     for block in blocks:
         if block.kind == "prose" and not PROSE_MARKS.search(block.text):
             block.kind = "bare"
-            block.title = block.text
+            block.title = _title(block.text)
     return blocks
 
 
