@@ -10,6 +10,7 @@ read with Windows line ends and with full-width spaces, which must change nothin
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -206,10 +207,17 @@ def test_units_convert_to_a_common_base() -> None:
     assert not comparable("个", "家") and not comparable("%", "个百分点")
 
 
-@pytest.mark.parametrize("variant", [windows_line_ends, full_width_spaces, drop_blank_lines])
+def drop_markdown(raw: str) -> str:
+    """The Markdown seed as bare title lines: sections then come from the 聚力 prefix alone."""
+    return re.sub(r"(?m)^#+\s+", "", raw)
+
+
+@pytest.mark.parametrize(
+    "variant", [windows_line_ends, full_width_spaces, drop_blank_lines, drop_markdown]
+)
 def test_the_seeds_read_alike_in_every_layout(variant: Callable[[str], str]) -> None:
-    """The seeds as an article keeping only their line breaks, or with CRLF or full-width
-    spaces, give the same commitments under the same sections."""
+    """The seeds as an article keeping only their line breaks, with CRLF, with full-width
+    spaces, or without their Markdown marks give the same commitments under the same sections."""
     overrides = load_overrides()
     for source in load_manifest(REPORTS_DIR):
         raw = report_path(source).read_text(encoding="utf-8")
