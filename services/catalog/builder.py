@@ -169,8 +169,12 @@ def build_report(
     corrections = {o.text: o for o in overrides.corrections if o.report == rid}
     commitments: list[Commitment] = []
     seen: set[str] = set()
-    for paragraph in parsed.part_paragraphs("plan"):
-        if not paragraph.section:  # the plan's opening statement: overall aims, no actions
+    plan = parsed.part_paragraphs("plan")
+    sectioned = any(p.section for p in plan)
+    for paragraph in plan:
+        # Outside any section: the plan's opening statement, overall aims, no actions.
+        # A plan part without headings at all is read whole.
+        if sectioned and not paragraph.section:
             continue
         clauses = _apply_merges(split_clauses(paragraph.text), paragraph.text, merges)
         for clause in clauses:

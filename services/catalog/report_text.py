@@ -62,6 +62,7 @@ NUMBERED_ITEM = re.compile(
     r"^(?:\d{1,2}[.\uff0e、](?!\d)|[(\uff08]\d{1,2}[)\uff09]|[\u2460-\u2473])\s*"
 )
 TITLE_TAIL = re.compile("[:\uff1a]$")
+TITLE_WRAPPERS = "*_\u3010\u3011[]"  # **展望2026**, 【展望2026】
 SUB_LEAD_MAX = 30
 TITLE_MAX = 40
 
@@ -80,6 +81,7 @@ PLAN_MARKER = re.compile(
 # Markers that name the plan's own content stay a section; the others only open the part.
 SECTION_MARKERS = re.compile(r"总体要求和主要")
 YEAR_LEAD = re.compile(r"^(20\d\d)年")
+YEAR_IS = re.compile(r"^20\d\d年[,\uff0c]?是")
 # Opening words of a part that names no year: "过去一年,…" / "新的一年,…".
 REVIEW_LEAD = re.compile(r"^(?:过去(?:的)?一年|一年来|回首(?:过去的)?一年)")
 PLAN_LEAD = re.compile(r"^(?:新的一年|展望新的一年|今年[,\uff0c])")
@@ -173,7 +175,8 @@ class _Block:
 
 
 def _title(text: str) -> str:
-    """A heading's title: numbering and a trailing colon removed."""
+    """A heading's title: emphasis and brackets, numbering and a trailing colon removed."""
+    text = text.strip().strip(TITLE_WRAPPERS).strip()
     for pattern in (NUMBERED_SECTION, NUMBERED_SUB):
         text = pattern.sub("", text, count=1)
     return TITLE_TAIL.sub("", text.strip()).strip()
@@ -260,7 +263,7 @@ def _blocks(raw: str, plan_starts_at: str | None) -> list[_Block]:
     for block in blocks:
         if block.kind == "prose" and not PROSE_MARKS.search(block.text):
             block.kind = "bare"
-            block.title = block.text
+            block.title = _title(block.text)
     return blocks
 
 
@@ -452,12 +455,14 @@ def _find_openings(
             elif PLAN_LEAD.match(lead):
                 worded[index] = "plan"
     if openings:
-        # Explicit markers decide the parts; a year-led heading right after one is its title.
+        # Explicit markers decide the parts; a heading right after one over "2025年,是…"
+        # is the part's title (a section whose paragraph merely starts with a year is not).
         for index, year in titled.items():
             marker = openings.get(index - 1)
             if marker is not None and not marker.keeps_title:
                 marker.year = marker.year or year
-                openings[index] = _Opening(index, marker.part, marker.year, False)
+                if YEAR_IS.match(blocks[index + 1].text):
+                    openings[index] = _Opening(index, marker.part, marker.year, False)
         first_plan = min((i for i, o in openings.items() if o.part == "plan"), default=None)
         if first_plan is not None and not any(o.part == "review" for o in openings.values()):
             before = [i for i, part in worded.items() if part == "review" and i < first_plan]

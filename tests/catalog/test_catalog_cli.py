@@ -13,6 +13,7 @@ import services
 from services.catalog import load_catalog
 from services.catalog.builder import CATALOG_PATH
 from services.catalog.cli import catalog_app
+from services.catalog.overrides import OVERRIDES_PATH
 from services.catalog.store import CatalogStore, current_catalog_path
 
 DATA = Path(__file__).parent / "data"
@@ -211,3 +212,26 @@ def test_export_json_and_csv(tmp_path: Path) -> None:
     park = next(c for c in catalog if c.text == "建成中央绿轴公园")
     row = next(r for r in rows if r["id"] == park.id)
     assert row["restates"] == " ".join(r.id for r in park.related if r.relation == "restates")
+
+
+def test_data_directory_overrides_and_rebuild(empty_data_dir: Path) -> None:
+    """A user's overrides.json in the data directory replaces the packaged one; build rebuilds
+    the data directory's catalog, never the packaged file."""
+    store = CatalogStore(empty_data_dir / "catalog")
+    store.root.mkdir(parents=True)
+    overrides = json.loads(OVERRIDES_PATH.read_text(encoding="utf-8"))
+    overrides["exclude"].append(
+        {"report": "luqiao-2026", "text": "新增普惠托位200个", "reason": "a user's correction"}
+    )
+    store.overrides_path.write_text(json.dumps(overrides, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(catalog_app, import_args(DATA / "report_2026.txt", "--year", "2026"))
+    assert result.exit_code == 0, result.output
+    imported = store.catalog_path.read_text(encoding="utf-8")
+    assert "新增普惠托位200个" not in {c.text for c in load_catalog()}
+    packaged = CATALOG_PATH.read_text(encoding="utf-8")
+    store.catalog_path.unlink()
+    rebuilt = runner.invoke(catalog_app, ["build"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert f"wrote 249 commitments to {store.catalog_path}" in rebuilt.output
+    assert store.catalog_path.read_text(encoding="utf-8") == imported
+    assert CATALOG_PATH.read_text(encoding="utf-8") == packaged
