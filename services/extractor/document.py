@@ -15,13 +15,23 @@ whether it is plan or record.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
-from services.catalog.report_text import Part, parse_report
+from services.catalog.report_text import Paragraph, Part, parse_report
 
-# An ordinary news story can open a paragraph with "2025年以来" under a sub-title;
-# only a text with both a review and a plan part, one year apart, is read as a report.
+# An ordinary news story can open a paragraph with "2025年以来" under a sub-title:
+# without an explicit part marker ("回顾2024", "二、2025年工作安排"), only a long text
+# with both a review and a plan part, one year apart, is read as a report.
 MIN_REPORT_CHARS = 1500
+# A document whose title says it is a plan: "区住建局2025年工作要点",
+# "路桥区2025年国民经济和社会发展计划(摘要)", "…三年行动方案".
+PLAN_TITLE = re.compile(
+    r"(20\d\d)年.{0,16}?(工作要点|工作计划|工作安排|实施方案|行动方案|行动计划|任务清单"
+    r"|发展计划|计划(?:[((]摘要[))])?)\s*$"
+)
+# In such a document, a paragraph that opens with an earlier year recounts it.
+_EARLIER_LEAD = re.compile(r"^\s*(20\d\d)年")
 
 
 @dataclass(frozen=True)
@@ -67,19 +77,30 @@ def _span_in(raw: str, text: str, line_start: int) -> tuple[int, int] | None:
     return start, i
 
 
-def read_document(text: str) -> DocumentParts | None:
+def read_document(text: str, title: str = "") -> DocumentParts | None:
     """The review and plan parts of a report-shaped text, or None for ordinary news."""
-    if len(text) < MIN_REPORT_CHARS:
-        return None
     report = parse_report(text, "article")
-    if report.plan_year is None or report.review_year != report.plan_year - 1:
-        return None
-    line_starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            line_starts.append(i + 1)
+    explicit = bool(report.markers) and report.plan_year is not None
+    paired = report.review_year is not None and report.review_year == (report.plan_year or 0) - 1
+    if explicit or (paired and len(text) >= MIN_REPORT_CHARS):
+        assert report.plan_year is not None
+        return _parts_of(text, report.plan_year, report.review_year, report.paragraphs)
+    titled = PLAN_TITLE.search(title.strip())
+    if titled:
+        return _plan_document(text, int(titled.group(1)))
+    return None
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0, *(i + 1 for i, ch in enumerate(text) if ch == "\n")]
+
+
+def _parts_of(
+    text: str, plan_year: int, review_year: int | None, paragraphs: list[Paragraph]
+) -> DocumentParts | None:
+    line_starts = _line_starts(text)
     spans: list[tuple[int, int, Part]] = []
-    for p in report.paragraphs:
+    for p in paragraphs:
         at = line_starts[min(p.line, len(line_starts)) - 1]
         span = _span_in(text, p.text, at)
         if span is not None:
@@ -88,9 +109,21 @@ def read_document(text: str) -> DocumentParts | None:
         return None
     spans.sort()
     return DocumentParts(
-        plan_year=report.plan_year,
-        review_year=report.review_year,
+        plan_year=plan_year,
+        review_year=review_year if review_year is not None else plan_year - 1,
         starts=tuple(s for s, _, _ in spans),
         ends=tuple(e for _, e, _ in spans),
         parts=tuple(p for _, _, p in spans),
     )
+
+
+def _plan_document(text: str, plan_year: int) -> DocumentParts:
+    """A work plan published as an article: all of it is plan, except a paragraph
+    that opens by recounting an earlier year ("2024年,全局…"), which is context."""
+    starts = _line_starts(text)
+    ends = [*(s - 1 for s in starts[1:]), len(text)]
+    parts: list[Part] = []
+    for s, e in zip(starts, ends, strict=True):
+        lead = _EARLIER_LEAD.match(text[s:e])
+        parts.append("front" if lead and int(lead.group(1)) < plan_year else "plan")
+    return DocumentParts(plan_year, plan_year - 1, tuple(starts), tuple(ends), tuple(parts))

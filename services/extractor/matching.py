@@ -118,9 +118,10 @@ _RELATIVE_RE = re.compile("|".join(RELATIVE_YEARS) + r"|目前|近日|日前|截
 
 def year_spoken_of(sentence: str, published_year: int) -> int | None:
     """The latest year a sentence speaks of: "2023年" → 2023, "去年" → the year
-    before publication, "目前"/"今年" → the year of publication; "2023年以来"
-    counts up to now. None when the sentence names no time."""
-    years = [published_year if since else int(y) for y, since in YEAR_RE.findall(sentence)]
+    before publication, "目前"/"今年" → the year of publication. "2023年以来,已累计
+    改造9个" is a tally over years, read as the year it starts from: it is not
+    what this year's plan achieved. None when the sentence names no time."""
+    years = [int(y) for y, _since in YEAR_RE.findall(sentence)]
     for m in _RELATIVE_RE.finditer(sentence):
         years.append(published_year + RELATIVE_YEARS.get(m.group(), 0))
     return max(years) if years else None
@@ -223,7 +224,7 @@ class ArticleExtractor:
         article_is_here = bool(luqiao_markers_in(doc))
         published = article.published_at.date()
         about_year = reporting_year(article)
-        structure = read_document(article.text)
+        structure = read_document(article.text, article.title)
         years = background_years(doc, spans, article.published_at.year)
         best: dict[str, Match] = {}
         for cand in self.candidates(doc, spans):
@@ -264,6 +265,18 @@ class ArticleExtractor:
             if not _names_the_title(cand, reading.cue, sentence):
                 continue
             stage, fig_rule = _stage_against_target(c, reading.stage, figures)
+            if stage == Stage.COMPLETED and REMAINDER.search(window):
+                # "已有4个建成投用, 其余2个正在装修": part of it.
+                stage, fig_rule = Stage.IN_PROGRESS, "remainder_under_way"
+            if (
+                stage == Stage.COMPLETED
+                and c.kind == "ongoing"
+                and reading.cue not in DISCRETE_ACHIEVEMENTS
+                and not WHOLE_DONE.search(window)
+            ):
+                # "加快发展社区微托育": one more centre built advances an effort
+                # that has no finish line; a title won or a policy issued completes it.
+                stage, fig_rule = Stage.IN_PROGRESS, "ongoing:one_step"
             if stage == Stage.COMPLETED and c.targets and PART_YEAR.search(window):
                 # "1—9月地区生产总值增长6.5%": on the way to an annual target, not there.
                 stage, fig_rule = Stage.IN_PROGRESS, "part_year"
@@ -353,6 +366,15 @@ def _rank(m: Match) -> tuple[bool, float, int]:
     return (m.stage != Stage.PLANNED, round(m.confidence, 2), _STAGE_RANK[m.stage])
 
 
+# Cues that finish even an open-ended commitment: a title, a policy, a signing.
+DISCRETE_ACHIEVEMENTS = frozenset(
+    (*TITLE_CUES, "出台", "印发", "正式发布", "签约", "签下", "成立", "揭牌", "挂牌", "创成",
+     "成功创建", "通过验收", "设立", "组建", "建立")
+)  # fmt: skip
+REMAINDER = re.compile(
+    r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|在建|仍在|尚未|未完成|加紧|抓紧)"
+)
+WHOLE_DONE = re.compile(r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成")
 # A period short of the whole year: a figure for it is progress on an annual target.
 PART_YEAR = re.compile(
     r"1\s*[—\-–~至到]\s*\d{1,2}\s*月|前[一二三]季度|[一二三]季度|上半年|前\d{1,2}个?月|截至\d{1,2}月"
@@ -377,7 +399,9 @@ def _stage_against_target(
     if stage != Stage.COMPLETED or not c.targets:
         return stage, None
     target = c.targets[0]
-    reached = [f.value for f in figures if f.role != "target" and f.unit == target.unit]
+    done = [f.value for f in figures if f.role == "done" and f.unit == target.unit]
+    # "新建9家, 总数达到86家": what was done this year, when the text says so.
+    reached = done or [f.value for f in figures if f.role != "target" and f.unit == target.unit]
     if reached and max(reached) < target.value:
         return Stage.IN_PROGRESS, f"figure:{max(reached):g}<{target.value:g}{target.unit}"
     pct = [f.value for f in figures if f.role == "percent_done"]

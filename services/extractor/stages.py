@@ -37,6 +37,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "举办", "推出", "发放", "办结", "扩展至", "加速", "打响",
         # Phases on the way to a thing built or opened, not the thing done.
         "设备调试", "调试", "联调", "部分开放", "试营业", "试运营", "试开放", "形象进度",
+        "施工", "建设中", "在建",
     ),
 }  # fmt: skip
 MODALS = (
@@ -136,6 +137,12 @@ def _read_clause(
         after = clause[pos + len(cue) : pos + len(cue) + 2]
         if after[:1] == "会" or after[:1] == "需":
             continue  # "推进会": a meeting's name; "设立需要…": a condition
+        if after.startswith(TASK_NOUNS):
+            continue  # "启动了断头路打通工作": the verb names a task, the event is 启动
+        following = clause[pos + len(cue) : pos + len(cue) + 8].lstrip("了")
+        if stage in (Stage.COMPLETED, Stage.IN_PROGRESS) and following.startswith(PREPARATION):
+            planned_cue = planned_cue or cue  # "已完成初步设计": preparing, not building
+            continue
         if (
             clause[pos + len(cue) : pos + len(cue) + 1] == "后"
             and "已" not in clause[max(0, pos - 3) : pos]
@@ -205,6 +212,13 @@ def _clauses(window: str) -> list[tuple[int, str, str]]:
 PLAN_FRAME_AFTER = re.compile(
     r"(作出|做出|进行|提出)了?[^,，;；。]{0,4}(部署|安排|要求)|列入[^,，;；。]{0,6}(计划|清单|任务)"
 )
+# After a cue, a noun of the task itself makes the cue a name, not an event.
+TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图", "单位", "许可")
+# Steps before the works: done, they say nothing of the thing being built.
+PREPARATION = (
+    "初步设计", "方案设计", "施工图", "可研", "可行性研究", "立项", "招标", "前期",
+    "规划设计", "设计方案", "用地预审",
+)  # fmt: skip
 TASK_LIST_MIN_CLAUSES = 3
 _TASK_SPLIT = re.compile(r"[,，;；]")
 

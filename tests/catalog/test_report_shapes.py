@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -173,15 +172,18 @@ def test_the_plan_year_picks_the_part() -> None:
     assert parse_report(raw, "x", plan_year=2026).plan_year == 2026
 
 
-def test_news_articles_have_no_plan_part_and_are_read_fast() -> None:
-    texts = [json.loads(line)["text"] for line in LABELLED.read_text(encoding="utf-8").splitlines()]
-    start = time.perf_counter()
-    reports = [parse_report(text, "article") for text in texts]
-    elapsed = time.perf_counter() - start
-    assert not any(r.has_plan for r in reports)
+# News about progress, other places, features: never a report. (Whole reports and
+# plan documents published as articles are in the labelled set too, and do have parts.)
+NEWS_CATEGORIES = {"positive", "other_district", "feature", "pre_plan", "negated"}
+
+
+def test_news_articles_have_no_plan_part() -> None:
+    items = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+    news = [i for i in items if i["category"] in NEWS_CATEGORIES]
+    assert len(news) > 100
+    reports = [parse_report(i["text"], "article") for i in news]
+    assert [i["id"] for i, r in zip(news, reports, strict=True) if r.has_plan] == []
     assert all(r.plan_year is None for r in reports)
-    # generous bound on a shared 2-core machine; measured ~0.1 ms per article
-    assert elapsed / len(texts) < 0.005
 
 
 TARGET_CASES: list[dict[str, Any]] = json.loads(

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from services.catalog import load_catalog
-from services.extractor.evaluation import Scores, evaluate_file, resolve_clause
+from services.extractor.evaluation import (
+    Scores,
+    evaluate_file,
+    evaluate_items,
+    load_labelled,
+    resolve_clause,
+)
+from services.extractor.matching import ArticleExtractor
 from tests.catalog_fixtures import mini_catalog
 
 LABELLED = Path(__file__).parents[1] / "data/labelled/articles.jsonl"
@@ -43,12 +50,31 @@ def test_every_label_names_a_catalog_commitment(reports: tuple) -> None:
     assert extractor.unresolved == []
 
 
-def test_extractor_quality_floor(reports: tuple) -> None:
-    """Floors a little under the figures in the README, on all 135 articles."""
-    s = reports[0].by_split["all"]
-    assert s.precision >= 0.85 and s.recall >= 0.78 and s.stage_accuracy >= 0.82, (
+# Floors a little under the figures in the README, per part of the labelled set:
+# the short v1 articles and the real-shape ones (long news, reposts, whole reports).
+FLOORS = {
+    "all/v1": (0.85, 0.82, 0.84),
+    "all/real-shape": (0.85, 0.62, 0.72),
+}
+
+
+@pytest.mark.parametrize("part", sorted(FLOORS))
+def test_extractor_quality_floor(reports: tuple, part: str) -> None:
+    s = reports[0].by_split[part]
+    precision, recall, stage = FLOORS[part]
+    assert s.precision >= precision and s.recall >= recall and s.stage_accuracy >= stage, (
         s.precision, s.recall, s.stage_accuracy,
     )  # fmt: skip
+
+
+def test_reports_read_whole_claim_no_progress_from_their_plan() -> None:
+    """A work report or plan published as an article: none of the plan mentions
+    labelled in it comes out as progress."""
+    catalog = load_catalog()
+    items = [i for i in load_labelled(LABELLED) if i["category"] in ("report", "plan_restatement")]
+    assert len(items) >= 10
+    report = evaluate_items(items, catalog, ArticleExtractor(catalog))
+    assert report.by_split["all"].planned_as_progress == 0, report.render(show_errors=True)
 
 
 def test_extractor_beats_the_word_presence_baseline(reports: tuple) -> None:
