@@ -368,8 +368,8 @@ def _rank(m: Match) -> tuple[bool, float, int]:
 
 # Cues that finish even an open-ended commitment: a title, a policy, a signing.
 DISCRETE_ACHIEVEMENTS = frozenset(
-    (*TITLE_CUES, "出台", "印发", "正式发布", "签约", "签下", "成立", "揭牌", "挂牌", "创成",
-     "成功创建", "通过验收", "设立", "组建", "建立")
+    (*TITLE_CUES, "出台", "印发", "正式发布", "签约", "签下", "签订", "签署", "成立", "揭牌",
+     "挂牌", "创成", "成功创建", "通过验收", "设立", "组建", "建立", "上线")
 )  # fmt: skip
 REMAINDER = re.compile(
     r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|在建|仍在|尚未|未完成|加紧|抓紧)"

@@ -52,6 +52,9 @@ class Profile:
     split_name: re.Pattern[str] | None = None
 
 
+INSTITUTIONAL_SUFFIXES = ("制度", "机制", "模式", "体系", "流程", "工作", "行动", "工程", "建设")
+
+
 def _anchors(c: Commitment) -> list[str]:
     found: list[str] = []
     for name in [*c.entities, *c.aliases]:
@@ -62,6 +65,12 @@ def _anchors(c: Commitment) -> list[str]:
             rest = name[len(prefix) :]
             if name.startswith(prefix) and len(rest) >= 4 and rest not in found:
                 found.append(rest)
+        # News names the thing, not its institutional wrapper: "文化特派员制度" is
+        # reported as "新选派文化特派员32名".
+        for suffix in INSTITUTIONAL_SUFFIXES:
+            core = name.removesuffix(suffix).rstrip('“”"')
+            if core != name and len(core) >= 4 and core not in found:
+                found.append(core)
     if not c.entities:
         # A target with no named thing is referred to by what it measures:
         # "落实生育支持措施十五条" → "生育支持措施", "地区生产总值增长6%" → "地区生产总值".
