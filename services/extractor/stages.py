@@ -220,6 +220,7 @@ PREPARATION = (
     "初步设计", "方案设计", "施工图", "可研", "可行性研究", "立项", "招标", "前期",
     "规划设计", "设计方案", "用地预审",
 )  # fmt: skip
+CONTINUING = re.compile(r"(持续|不断|逐步|深入|稳步|有序)[\u4e00-\u9fff]{2}")
 TASK_LIST_MIN_CLAUSES = 3
 _TASK_SPLIT = re.compile(r"[,，;；]")
 
@@ -263,6 +264,13 @@ def read_stage(window: str, focus: int | None = None, record: bool = False) -> S
     Without a focus, every clause counts and the most telling cue wins.
     """
     reading = _read_stage(window, focus)
+    if record and reading.stage is None:
+        # A record states what was done: "“1187”体系持续迭代" there is work under way.
+        clause = next(
+            (c for start, c, _ in reversed(_clauses(window)) if start <= (focus or 0)), window
+        )
+        if CONTINUING.search(clause):
+            return StageReading(Stage.IN_PROGRESS, None, "record:continuing")
     if (
         not record
         and reading.stage is not None

@@ -31,6 +31,7 @@ GENERIC = {
     "提速", "扩面", "迭代", "升级", "做好", "做强", "做大", "做优", "做靓", "建好", "形成",
     "支持", "鼓励", "推出", "出台", "落实", "确保", "力争", "争创", "创建", "实现", "增长",
     "专项", "领域", "方面", "功能", "平台", "基地", "中心", "示范", "试点", "省级", "国家级",
+    "一流", "特色",
 }  # fmt: skip
 _STAGE_WORDS = {cue for cues in CUES.values() for cue in cues} | set(MODALS)
 # A verb this rare names the work itself ("出让", "验收", "滚动"), not how it is done.
@@ -68,7 +69,7 @@ def _anchors(c: Commitment) -> list[str]:
         # News names the thing, not its institutional wrapper: "文化特派员制度" is
         # reported as "新选派文化特派员32名".
         for suffix in INSTITUTIONAL_SUFFIXES:
-            core = name.removesuffix(suffix).rstrip('“”"')
+            core = name.removesuffix(suffix).strip('“”"')
             if core != name and len(core) >= 4 and core not in found:
                 found.append(core)
     if not c.entities:
