@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -117,6 +118,36 @@ def other_place_names() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _dateline_names() -> frozenset[str]:
+    """Every county's short name, anywhere in China: read only where a place is
+    certain to be named, the head of a headline or paragraph ("武进:今年新改建…")."""
+    names: set[str] = set()
+    with _gazetteer_csv().open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            county = row["qu"]
+            if county and county != HOME_COUNTY:
+                short = _short(county)
+                if len(short) >= 2:
+                    names.add(short)
+    return frozenset(n for n in names if not any(n in m or m in n for m in LUQIAO_MARKERS))
+
+
+DATELINE = re.compile(r"^\s*[【\[]?([\u4e00-\u9fff]{2,8}?)(?:区|县|市)?[】\]]?\s*[:：]")
+
+
+def dateline_place(text: str) -> str | None:
+    """The place a headline or paragraph opens with ("【武进】…", "武进:…"), if it is
+    another place."""
+    m = DATELINE.match(text)
+    if m is None:
+        return None
+    name = m.group(1)
+    if name in _dateline_names() or name in other_place_names():
+        return name
+    return None
+
+
+@lru_cache(maxsize=1)
 def _automaton() -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
     for name in other_place_names():
@@ -126,8 +157,12 @@ def _automaton() -> ahocorasick.Automaton:
 
 
 def other_places_in(text: str) -> list[str]:
-    """Other places named in the text, longest match at each position, streets excluded."""
+    """Other places named in the text, longest match at each position, streets excluded;
+    and the place a headline-style opening names ("武进:…")."""
     found: dict[int, str] = {}
+    opening = dateline_place(text)
+    if opening is not None:
+        found[-1] = opening
     for end, name in _automaton().iter(text):
         start = end - len(name) + 1
         if text[end + 1 : end + 3].startswith(_NOT_THE_PLACE_AFTER):
@@ -158,7 +193,8 @@ def article_focus(title: str, lead: str, source: str | None = None) -> str:
     the source line, where a news story names its place (a dateline "南京讯",
     a source "江苏新闻")."""
     head = f"{title}\n{lead}\n{source or ''}"
-    here, there = len(luqiao_markers_in(head)), len(other_places_in(head))
+    here = len(luqiao_markers_in(head))
+    there = len(other_places_in(head)) + (dateline_place(title) is not None)
     if there and not here:
         return "other"
     if here:
