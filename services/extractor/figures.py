@@ -7,19 +7,15 @@ from __future__ import annotations
 
 import re
 
-import cn2an
-
+from services.catalog import units
 from services.events import Figure
 
-UNITS = (
-    "万平方米", "平方米", "公顷", "公里", "千米", "亿元", "万元", "万人", "万户",
-    "个", "条", "家", "所", "座", "处", "项", "亩", "户", "人", "辆", "幢", "栋", "间", "套",
-    "%",
-)  # fmt: skip
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万"
-_NUMBER = rf"(?P<num>\d+(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?)"
-_UNIT = "(?P<unit>" + "|".join(re.escape(u) for u in UNITS) + ")"
-FIGURE_RE = re.compile(rf"{_NUMBER}\s*(?:多|余)?\s*{_UNIT}")
+# Numbers and units are the catalog's vocabulary (services/catalog/units.py): a figure
+# read here is only comparable with a target read there when both used the same one.
+FIGURE_RE = re.compile(
+    rf"(?P<number>{units.NUMBER})(?P<multiplier>[万亿])??\s*(?:多|余)?\s*(?P<unit>{units.UNIT})"
+)
+_CN_DIGITS = units.CN_DIGITS
 CHENG_RE = re.compile(rf"(?P<num>[{_CN_DIGITS}]|\d)成(?![功为员本立果交绩])")
 DONE_BEFORE = (
     "已有",
@@ -42,15 +38,6 @@ _CLAUSE_BREAK = re.compile(r"[,，;；。:：!！?？]")
 PERCENT_CONTEXT = ("完成", "进度", "形象进度", "达到", "已")
 
 
-def to_number(raw: str) -> float | None:
-    try:
-        if re.fullmatch(r"\d+(?:\.\d+)?", raw):
-            return float(raw)
-        return float(cn2an.cn2an(raw, "smart"))
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 def _role(before: str, after: str, unit: str) -> str:
     if unit == "%":
         return "percent_done" if any(w in before[-8:] for w in PERCENT_CONTEXT) else "other"
@@ -68,7 +55,7 @@ def _role(before: str, after: str, unit: str) -> str:
 def figures_in(text: str) -> list[Figure]:
     found: list[Figure] = []
     for m in FIGURE_RE.finditer(text):
-        value = to_number(m.group("num"))
+        value = units.figure_value(m)
         if value is None:
             continue
         before, after = text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 12]
@@ -82,7 +69,7 @@ def figures_in(text: str) -> list[Figure]:
             )
         )  # type: ignore[arg-type]
     for m in CHENG_RE.finditer(text):
-        value = to_number(m.group("num"))
+        value = units.to_number(m.group("num"))
         if value is None or not 0 < value <= 10:
             continue
         found.append(Figure(value=value * 10, unit="%", text=m.group(0), role="percent_done"))

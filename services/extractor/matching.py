@@ -22,6 +22,7 @@ from datetime import date
 
 import ahocorasick
 
+from services.catalog import units
 from services.catalog.model import Commitment
 from services.events import ArticleFetched, EvidenceFound, Figure, Stage, evidence_id_for
 from services.extractor import EXTRACTOR_VERSION
@@ -384,8 +385,9 @@ PART_YEAR = re.compile(
 def _reading_from_figures(c: Commitment, figures: list[Figure]) -> StageReading:
     """A target named by what it measures, with a figure in its unit and no verb:
     "1—9月,全区地区生产总值增长6.5%" reports where the measure stands."""
-    units = {t.unit for t in c.targets}
-    if any(f.unit in units and f.role != "target" for f in figures):
+    if any(
+        f.role != "target" and units.comparable(f.unit, t.unit) for f in figures for t in c.targets
+    ):
         return StageReading(Stage.COMPLETED, None, "figure_reported")
     return StageReading(None, None, "no_stage_cue")
 
@@ -399,11 +401,20 @@ def _stage_against_target(
     if stage != Stage.COMPLETED or not c.targets:
         return stage, None
     target = c.targets[0]
-    done = [f.value for f in figures if f.role == "done" and f.unit == target.unit]
+    goal, _ = units.to_base(target.value, target.unit)
+
+    def in_target_unit(role_ok: bool, f: Figure) -> float | None:
+        if not role_ok or not units.comparable(f.unit, target.unit):
+            return None
+        return units.to_base(f.value, f.unit)[0]
+
+    done = [v for f in figures if (v := in_target_unit(f.role == "done", f)) is not None]
     # "新建9家, 总数达到86家": what was done this year, when the text says so.
-    reached = done or [f.value for f in figures if f.role != "target" and f.unit == target.unit]
-    if reached and max(reached) < target.value:
-        return Stage.IN_PROGRESS, f"figure:{max(reached):g}<{target.value:g}{target.unit}"
+    reached = done or [
+        v for f in figures if (v := in_target_unit(f.role != "target", f)) is not None
+    ]
+    if reached and max(reached) < goal:
+        return Stage.IN_PROGRESS, f"figure:{max(reached):g}<{goal:g}{target.unit}"
     pct = [f.value for f in figures if f.role == "percent_done"]
     if pct and max(pct) < 100 and target.unit != "%":
         return Stage.IN_PROGRESS, f"figure:{max(pct):g}%"
