@@ -17,6 +17,8 @@ class Receiver:
     url: str
     script: deque[int] = field(default_factory=deque)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    # Sent as Location with a 3xx status, to see that redirects are not followed.
+    location: str | None = None
 
 
 @contextmanager
@@ -30,6 +32,8 @@ def running_receiver() -> Iterator[Receiver]:
             rec.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
             status = rec.script.popleft() if rec.script else 200
             self.send_response(status)
+            if 300 <= status < 400 and rec.location:
+                self.send_header("Location", rec.location)
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
