@@ -37,6 +37,7 @@ from services.tracker.metrics import LedgerCollector
 from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
 from services.tracker.service import TrackerService, today_in_china
 from services.tracker.status_rules import Status
+from services.tracker.validation_errors import answer_validation_errors_safely
 from services.tracker.views import current_statuses, latest_evidence
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -147,6 +148,7 @@ def create_api(
         lifespan=lifespan,
     )
     api.add_middleware(BodySizeLimit, max_bytes=service.settings.api_max_body_bytes)
+    answer_validation_errors_safely(api)
     ledger_metrics = LedgerCollector(service.sessions)
 
     session = session_dependency(service)
