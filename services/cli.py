@@ -105,7 +105,7 @@ def serve_extractor() -> None:
     if settings.metrics_port:
         from prometheus_client import start_http_server
 
-        start_http_server(settings.metrics_port)
+        start_http_server(settings.metrics_port, addr=settings.metrics_host)
     asyncio.run(build_app(settings).run())
 
 
