@@ -25,6 +25,9 @@ class TrackerSettings(BusSettings):
     # Non-public hosts and CIDRs webhooks may reach (comma separated), for tests and
     # private deployments; everything else must resolve to public addresses only.
     webhook_allow_hosts: str = ""
+    # PEM bundle of CAs that webhook receivers' certificates are checked against;
+    # empty: the public ones (certifi). For receivers behind a private CA.
+    webhook_ca_bundle: str = ""
     # First retry after this many seconds, doubling each time.
     webhook_backoff_seconds: float = 30.0
     reevaluate_hours: float = 24.0

@@ -113,15 +113,21 @@ def guarded_client(
     *,
     timeout_seconds: float,
     total_seconds: float,
+    ca_bundle: str = "",
     resolver: Resolver = resolve,
 ) -> httpx.Client:
     """A client for one delivery: checked connections, no redirects, no proxies from
-    the environment, and ``total_seconds`` from now as the hard end."""
+    the environment, and ``total_seconds`` from now as the hard end. Certificates are
+    checked against ``ca_bundle`` (a PEM file) or, when empty, the public CAs."""
     transport = httpx.HTTPTransport(trust_env=False)
     # httpx has no public hook for the network backend; the pool is rebuilt with it,
     # with the same TLS context httpx made.
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=(
+            ssl.create_default_context(cafile=ca_bundle)
+            if ca_bundle
+            else httpx.create_ssl_context(trust_env=False)
+        ),
         max_connections=1,
         network_backend=GuardedBackend(allow, time.monotonic() + total_seconds, resolver),
     )

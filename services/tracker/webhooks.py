@@ -290,6 +290,7 @@ def deliver_due(
             allow,
             timeout_seconds=settings.webhook_timeout_seconds,
             total_seconds=settings.webhook_total_seconds,
+            ca_bundle=settings.webhook_ca_bundle,
             resolver=resolver,
         ) as http:
             outcome = post(http, delivery, when, settings.webhook_max_response_bytes)

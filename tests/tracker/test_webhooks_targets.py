@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import ssl
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -215,3 +217,37 @@ def test_redirects_are_not_followed(tmp_path: Path) -> None:
         assert len(outer.received) == 1 and inner.received == []
     assert attempts(service) == [(302, "HTTP 302 (redirects are not followed)")]
     service.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("certified_name", "delivered"), [("hooks.example.org", True), ("other.example.org", False)]
+)
+def test_https_to_the_pinned_address_checks_the_certificate_of_the_name(
+    tmp_path: Path, certified_name: str, delivered: bool
+) -> None:
+    """The socket goes to the checked address, yet TLS (SNI and the certificate check)
+    still speaks of the name in the URL: a certificate for another name is refused."""
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(certified_name).configure_cert(server_tls)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    service = make_tracker(tmp_path, allow="127.0.0.1/32")
+    service.settings = service.settings.model_copy(update={"webhook_ca_bundle": str(ca_file)})
+
+    def dns(host: str, port: int, timeout: float) -> list[IPAddress]:
+        return [LOOPBACK]
+
+    with running_receiver(tls=server_tls) as rec:
+        port = int(rec.url.rsplit(":", 1)[1].split("/")[0])
+        stored_subscription(service, f"https://hooks.example.org:{port}/hook")
+        service.reevaluate(as_of=date(2026, 1, 15))
+        deliver_due(service.sessions, service.settings, datetime.now(UTC), resolver=dns)
+        got = list(rec.received)
+    outcome = attempts(service)
+    service.engine.dispose()
+    if delivered:
+        assert outcome == [(200, None)]
+        assert got[0][0]["host"] == f"hooks.example.org:{port}"
+    else:
+        assert outcome == [(None, "could not connect")] and got == []
