@@ -53,7 +53,7 @@ class Page(BaseModel):
 
 
 class ReviewRequest(BaseModel):
-    evidence_id: str | None = Field(
+    evidence_id: OneLineText | None = Field(
         None, max_length=200, description="Evidence to confirm or reject"
     )
     decision: Literal["confirm", "reject", "set_status"]

@@ -1,8 +1,9 @@
 """Bounds on what the tracker accepts from outside, so bad input is a clear 4xx
 (or a clear CLI error) and never a 500 or a silent rewrite.
 
-- Integers that reach SQL (ids, offsets) fit a signed 64-bit column: Python's ints
-  do not stop at 2**63, SQLite and PostgreSQL do, with an exception.
+- Integers that reach SQL (ids, offsets) fit their column: Python's ints do not
+  stop at 2**31 or 2**63, PostgreSQL's INTEGER and BIGINT (and SQLite) do, with an
+  exception, so a 500.
 - Datetimes stay away from year 1 and 9999, where a time-zone conversion overflows.
 - Text that ends up in XML (the Atom feeds) holds only characters XML 1.0 allows;
   what was stored before this rule is cleaned on output (`xml_safe`).
@@ -22,7 +23,7 @@ from pydantic import AfterValidator
 
 from services.catalog.model import Commitment
 
-MAX_ID = 2**63 - 1  # the largest value an SQL BIGINT holds
+MAX_ID = 2**31 - 1  # the ids are INTEGER columns (models.py)
 MAX_OFFSET = 2**31 - 1  # paging further than this is not a real request
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 9000

@@ -46,7 +46,7 @@ class SubscriptionCreate(BaseModel):
         max_length=200,
         description="commitment id, section substring, report id, keyword; empty for all",
     )
-    webhook_url: str | None = Field(
+    webhook_url: OneLineText | None = Field(
         None, max_length=2000, description="http(s) URL to POST to; omit for a feed only"
     )
 
@@ -256,7 +256,11 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
         response_class=Response,
         responses={200: {"content": {ATOM_MEDIA_TYPE: {}}}},
     )
-    def feed(feed_token: str, request: Request, db: Session = Depends(session)) -> Response:
+    def feed(
+        feed_token: Annotated[OneLineText, Path(max_length=64)],
+        request: Request,
+        db: Session = Depends(session),
+    ) -> Response:
         sub = db.scalar(select(SubscriptionRow).where(SubscriptionRow.feed_token == feed_token))
         if sub is None:
             raise HTTPException(404, "no such feed")

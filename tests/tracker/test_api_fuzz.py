@@ -2,7 +2,7 @@
 fed generated and boundary input, answers without a server error (5xx).
 
 The tracker runs as it is served (`tracker_api` under a real uvicorn on loopback,
-with its webhook worker and a seeded SQLite ledger). Each operation is fuzzed twice:
+with its webhook worker and a seeded ledger, on SQLite and on PostgreSQL). Each operation is fuzzed twice:
 with the auditors' token, so the write endpoints get past the guard and validate
 the body, and without it, so the guard itself sees whatever Authorization header
 schemathesis makes up. The number of examples is bounded so the suite stays under
@@ -35,12 +35,20 @@ EXAMPLES = int(os.environ.get("LUQIAO_FUZZ_EXAMPLES", "30"))
 schema = schemathesis.openapi.from_path(str(OPENAPI))
 
 
-@pytest.fixture(scope="module")
-def live_tracker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("fuzz") / "tracker.db"
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def live_tracker(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """On SQLite and on PostgreSQL, which refuses some input SQLite takes (NUL in text)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'tracker.db'}"
+    else:
+        url = request.getfixturevalue("module_database_url")
     service = TrackerService(
         TrackerSettings(
-            database_url=f"sqlite:///{db}",
+            database_url=url,
             api_token=TOKEN,
             # Generated webhook URLs name public hosts this machine cannot reach:
             # fail them fast instead of holding the worker.
