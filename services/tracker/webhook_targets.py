@@ -194,7 +194,7 @@ def resolve(host: str, port: int, timeout: float) -> list[IPAddress]:
         infos = future.result(timeout=max(timeout, 0.001))
     except concurrent.futures.TimeoutError:
         raise TargetRefused(f"resolving {host!r} took over {timeout:.1f}s") from None
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:  # UnicodeError: the name is no valid IDNA
         raise TargetRefused(f"cannot resolve {host!r}: {exc}") from None
     addresses: list[IPAddress] = []
     for _family, _type, _proto, _canon, sockaddr in infos:

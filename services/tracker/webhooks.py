@@ -180,6 +180,8 @@ def post(
         return _failed(delivery, now, "could not connect", exc)
     except httpx.HTTPError as exc:
         return _failed(delivery, now, "delivery failed", exc)
+    except Exception as exc:  # noqa: BLE001 — e.g. a stored URL httpx cannot parse
+        return _failed(delivery, now, "delivery failed", exc)
     if 200 <= status < 300:
         return Outcome(delivery, now, status, None)
     error = f"HTTP {status}"

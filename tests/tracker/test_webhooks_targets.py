@@ -251,3 +251,14 @@ def test_https_to_the_pinned_address_checks_the_certificate_of_the_name(
         assert got[0][0]["host"] == f"hooks.example.org:{port}"
     else:
         assert outcome == [(None, "could not connect")] and got == []
+
+
+@pytest.mark.parametrize("url", ["http://a..b/hook", "http://exa mple.org/hook", "http://[::1/"])
+def test_a_stored_url_that_cannot_be_used_fails_its_attempt_not_the_pass(
+    tracker: TrackerService, url: str
+) -> None:
+    stored_subscription(tracker, url)
+    tracker.reevaluate(as_of=date(2026, 1, 15))
+    assert deliver_due(tracker.sessions, tracker.settings, datetime.now(UTC)) == 1
+    ((status, error),) = attempts(tracker)
+    assert status is None and error in (f"refused: {REFUSED_MESSAGE}", "delivery failed")
