@@ -105,7 +105,7 @@ def serve_extractor() -> None:
     if settings.metrics_port:
         from prometheus_client import start_http_server
 
-        start_http_server(settings.metrics_port)
+        start_http_server(settings.metrics_port, addr=settings.metrics_host)
     asyncio.run(build_app(settings).run())
 
 
@@ -211,17 +211,44 @@ def evaluate(
 @app.command()
 def reevaluate(
     as_of: Annotated[
-        str | None, typer.Option(help="Date (YYYY-MM-DD); default today in Asia/Shanghai")
+        str | None,
+        typer.Option(
+            help="Date (YYYY-MM-DD) within the catalog's years; default today in Asia/Shanghai"
+        ),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="List what would change; store nothing and notify nobody"),
+    ] = False,
 ) -> None:
-    """Re-decide every commitment's status as of a date (deadlines, stalls)."""
-    from services.tracker.service import TrackerService
+    """Re-decide every commitment's status as of a date (deadlines, stalls).
+
+    Status changes are stored and queued for the subscribers' webhooks and feeds,
+    as the tracker's daily pass does; --dry-run shows them first.
+    """
+    from services.tracker.alerts import SubscriptionMatcher
+    from services.tracker.input_bounds import check_as_of
+    from services.tracker.reevaluation_preview import preview_reevaluation
+    from services.tracker.service import TrackerService, today_in_china
     from services.tracker.settings import TrackerSettings
 
     _logging()
     service = TrackerService(TrackerSettings())
-    changes = service.start(date.fromisoformat(as_of) if as_of else None)
-    typer.echo(f"{len(changes)} status changes")
+    try:
+        day = date.fromisoformat(as_of) if as_of else today_in_china()
+        check_as_of(day, service.catalog.values(), today_in_china())
+    except ValueError as exc:
+        typer.echo(f"--as-of: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    if dry_run:
+        changes = preview_reevaluation(service, day)
+        for c in changes:
+            typer.echo(f"{c.commitment_id}: {c.old_status or '—'} → {c.new_status}")
+        typer.echo(f"{len(changes)} status changes as of {day.isoformat()} (dry run: none stored)")
+        return
+    service.add_listener(SubscriptionMatcher(service.catalog))
+    changes = service.start(day)
+    typer.echo(f"{len(changes)} status changes as of {day.isoformat()}")
 
 
 @app.command()

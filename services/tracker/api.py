@@ -12,10 +12,10 @@ import hashlib
 import io
 import json
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
-from typing import Any, Literal, cast
+from datetime import date
+from typing import Annotated, Any, Literal, cast
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
@@ -24,14 +24,25 @@ from sqlalchemy.orm import Session
 
 from services.events import CHINA_TZ
 from services.tracker import ledger
+from services.tracker.body_limit import BodySizeLimit
 from services.tracker.http_deps import session_dependency, token_dependency
+from services.tracker.input_bounds import (
+    MAX_OFFSET,
+    BoundedDatetime,
+    OneLineText,
+    XmlText,
+    check_as_of,
+)
 from services.tracker.metrics import LedgerCollector
 from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
 from services.tracker.service import TrackerService, today_in_china
 from services.tracker.status_rules import Status
+from services.tracker.validation_errors import answer_validation_errors_safely
 from services.tracker.views import current_statuses, latest_evidence
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
+# An id in the URL path: one printable line (PostgreSQL refuses NUL in text).
+PathKey = Annotated[OneLineText, Path(max_length=200)]
 
 
 class Page(BaseModel):
@@ -42,10 +53,12 @@ class Page(BaseModel):
 
 
 class ReviewRequest(BaseModel):
-    evidence_id: str | None = Field(None, description="Evidence to confirm or reject")
+    evidence_id: OneLineText | None = Field(
+        None, max_length=200, description="Evidence to confirm or reject"
+    )
     decision: Literal["confirm", "reject", "set_status"]
-    reviewer: str = Field(min_length=1, max_length=128)
-    note: str = ""
+    reviewer: OneLineText = Field(min_length=1, max_length=128)
+    note: XmlText = Field("", max_length=4000)
     status: Status | None = Field(None, description="Manual status, for decision=set_status")
 
 
@@ -134,6 +147,8 @@ def create_api(
         description="Commitments of the Luqiao district work reports, their evidence and status.",
         lifespan=lifespan,
     )
+    api.add_middleware(BodySizeLimit, max_bytes=service.settings.api_max_body_bytes)
+    answer_validation_errors_safely(api)
     ledger_metrics = LedgerCollector(service.sessions)
 
     session = session_dependency(service)
@@ -226,7 +241,7 @@ def create_api(
         status: Status | None = None,
         kind: Literal["quantitative", "milestone", "ongoing"] | None = None,
         q: str | None = Query(None, max_length=100, description="Text search"),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         limit: int = Query(50, ge=1, le=500),
         db: Session = Depends(session),
     ) -> Response:
@@ -261,9 +276,9 @@ def create_api(
 
     @api.get("/api/commitments/{commitment_id}", tags=["commitments"])
     def get_commitment(
-        commitment_id: str,
+        commitment_id: PathKey,
         request: Request,
-        evidence_offset: int = Query(0, ge=0),
+        evidence_offset: int = Query(0, ge=0, le=MAX_OFFSET),
         evidence_limit: int = Query(100, ge=1, le=1000, description="Evidence items, newest first"),
         db: Session = Depends(session),
     ) -> Response:
@@ -303,11 +318,11 @@ def create_api(
     @api.get("/api/evidence", tags=["evidence"], response_model=Page)
     def list_evidence(
         request: Request,
-        since: datetime | None = Query(
+        since: BoundedDatetime | None = Query(
             None, description="Received at or after (ISO 8601; without offset: Asia/Shanghai)"
         ),
         review_state: Literal["auto", "pending", "confirmed", "rejected"] | None = None,
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         limit: int = Query(100, ge=1, le=1000),
         db: Session = Depends(session),
     ) -> Response:
@@ -326,7 +341,7 @@ def create_api(
         )
 
     @api.get("/api/articles/{article_id}", tags=["evidence"])
-    def get_article(article_id: str, db: Session = Depends(session)) -> dict[str, Any]:
+    def get_article(article_id: PathKey, db: Session = Depends(session)) -> dict[str, Any]:
         rows = db.scalars(select(EvidenceRow).where(EvidenceRow.article_id == article_id)).all()
         if not rows:
             raise HTTPException(404, f"no evidence from article {article_id!r}")
@@ -346,10 +361,14 @@ def create_api(
         dependencies=[Depends(require_token)],
     )
     async def review(
-        commitment_id: str, body: ReviewRequest, as_of: date | None = None
+        commitment_id: PathKey, body: ReviewRequest, as_of: date | None = None
     ) -> dict[str, Any]:
         if commitment_id not in service.catalog:
             raise HTTPException(404, f"no commitment {commitment_id!r}")
+        try:
+            check_as_of(as_of or today_in_china(), service.catalog.values(), today_in_china())
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
         try:
             changes = await asyncio.to_thread(
                 service.review,

@@ -16,6 +16,7 @@ from feedgen.feed import FeedGenerator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.tracker.input_bounds import xml_safe
 from services.tracker.models import NotificationRow, SubscriptionRow
 from services.tracker.webhooks import as_utc
 
@@ -63,7 +64,10 @@ def render_feed(
     base_url: str,
     limit: int = FEED_ENTRY_LIMIT,
 ) -> bytes:
-    """The Atom document for one subscription; ``base_url`` makes links absolute."""
+    """The Atom document for one subscription; ``base_url`` makes links absolute.
+
+    Stored text goes through `xml_safe`: a row written before names were checked
+    must not make the feed fail for good."""
     base = base_url.rstrip("/")
     notes = session.scalars(
         select(NotificationRow)
@@ -73,8 +77,8 @@ def render_feed(
     ).all()
     fg = FeedGenerator()
     fg.id(f"urn:luqiao:subscription:{subscription.id}")
-    fg.title(f"Luqiao commitments: {subscription.name}")
-    fg.subtitle(f"Status changes for {subscription.scope} {subscription.value}".strip())
+    fg.title(xml_safe(f"Luqiao commitments: {subscription.name}"))
+    fg.subtitle(xml_safe(f"Status changes for {subscription.scope} {subscription.value}".strip()))
     fg.author({"name": "luqiao-monitor"})
     fg.link(href=base + feed_path(subscription.feed_token), rel="self")
     fg.language("zh-CN")
@@ -85,10 +89,10 @@ def render_feed(
         updated.append(changed)
         entry = fg.add_entry(order="append")
         entry.id(entry_id(note.status_event_id))
-        entry.title(entry_title(payload))
+        entry.title(xml_safe(entry_title(payload)))
         entry.link(href=base + payload.get("api_path", ""), rel="alternate")
         entry.updated(changed)
         entry.published(as_utc(note.created_at))
-        entry.content(entry_content(payload), type="text")
+        entry.content(xml_safe(entry_content(payload)), type="text")
     fg.updated(max(updated))
     return fg.atom_str(pretty=True)

@@ -26,7 +26,10 @@ def token_dependency(service: TrackerService) -> Callable[[str], None]:
         if not token:
             raise HTTPException(403, "write endpoints are disabled: set LUQIAO_API_TOKEN")
         # Constant-time comparison: the token must not leak through response timing.
-        if not secrets.compare_digest(authorization, f"Bearer {token}"):
+        # As bytes: the header may hold any octet (Starlette decodes it as Latin-1),
+        # and compare_digest refuses non-ASCII str with a TypeError (a 500).
+        given = authorization.encode("latin-1", "replace")
+        if not secrets.compare_digest(given, f"Bearer {token}".encode()):
             raise HTTPException(401, "missing or wrong bearer token")
 
     return require_token

@@ -17,7 +17,21 @@ class TrackerSettings(BusSettings):
     api_token: str = ""
     webhook_max_attempts: int = 5
     webhook_disable_after: int = 10
+    # Each connect, read or write of a delivery; the whole attempt ends after the total.
     webhook_timeout_seconds: float = 5.0
+    webhook_total_seconds: float = 15.0
+    # Read at most this much of a receiver's answer (only its status matters).
+    webhook_max_response_bytes: int = 65_536
+    # Non-public hosts and CIDRs webhooks may reach (comma separated), for tests and
+    # private deployments; everything else must resolve to public addresses only.
+    webhook_allow_hosts: str = ""
+    # PEM bundle of CAs that webhook receivers' certificates are checked against;
+    # empty: the public ones (certifi). For receivers behind a private CA.
+    webhook_ca_bundle: str = ""
     # First retry after this many seconds, doubling each time.
     webhook_backoff_seconds: float = 30.0
     reevaluate_hours: float = 24.0
+    # At most this many subscriptions; creating one more answers 409.
+    max_subscriptions: int = 1000
+    # Request bodies larger than this answer 413 before any handler reads them.
+    api_max_body_bytes: int = 65_536

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+import structlog
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -21,20 +21,32 @@ from sqlalchemy.orm import Session
 from services.tracker.alerts import Scope, utc_now
 from services.tracker.atom_feed import ATOM_MEDIA_TYPE, feed_path, render_feed
 from services.tracker.http_deps import session_dependency, token_dependency
+from services.tracker.input_bounds import MAX_ID, MAX_OFFSET, OneLineText
 from services.tracker.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
 from services.tracker.service import TrackerService
-from services.tracker.webhooks import as_utc
+from services.tracker.webhook_targets import (
+    REFUSED_MESSAGE,
+    AllowList,
+    TargetRefused,
+    check_target,
+    parse_target,
+)
+from services.tracker.webhooks import as_utc, public_error
+
+log = structlog.get_logger("tracker.subscriptions")
+
+SubscriptionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class SubscriptionCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=128, description="Who or what this is for")
+    name: OneLineText = Field(min_length=1, max_length=128, description="Who or what this is for")
     scope: Scope
-    value: str = Field(
+    value: OneLineText = Field(
         "",
         max_length=200,
         description="commitment id, section substring, report id, keyword; empty for all",
     )
-    webhook_url: str | None = Field(
+    webhook_url: OneLineText | None = Field(
         None, max_length=2000, description="http(s) URL to POST to; omit for a feed only"
     )
 
@@ -43,9 +55,10 @@ class SubscriptionCreate(BaseModel):
     def _http_url(cls, url: str | None) -> str | None:
         if url is None or url == "":
             return None
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("webhook_url must be an absolute http:// or https:// URL")
+        try:
+            parse_target(url)  # the form only; where it leads is checked with the settings
+        except TargetRefused as exc:
+            raise ValueError(f"webhook_url must be an absolute http(s) URL: {exc}") from None
         return url
 
     @model_validator(mode="after")
@@ -96,6 +109,27 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
                     422, f"no report {body.value!r}; known: {', '.join(sorted(reports))}"
                 )
 
+    def public_target(url: str | None) -> None:
+        """Refuse a webhook that leads to the private network (see `webhook_targets`);
+        why exactly goes to the server log, the caller gets one sentence for all."""
+        if url is None:
+            return
+        allow = AllowList.parse(service.settings.webhook_allow_hosts)
+        try:
+            check_target(url, allow, timeout=service.settings.webhook_timeout_seconds)
+        except TargetRefused as exc:
+            log.warning("webhook target refused", url=url, detail=str(exc))
+            raise HTTPException(422, REFUSED_MESSAGE) from None
+
+    def room_for_one_more(db: Session) -> None:
+        limit = service.settings.max_subscriptions
+        if (db.scalar(select(func.count()).select_from(SubscriptionRow)) or 0) >= limit:
+            raise HTTPException(
+                409,
+                f"the tracker holds its limit of {limit} subscriptions "
+                "(LUQIAO_MAX_SUBSCRIPTIONS); delete one first",
+            )
+
     def get_subscription(db: Session, subscription_id: int) -> SubscriptionRow:
         sub = db.get(SubscriptionRow, subscription_id)
         if sub is None:
@@ -105,7 +139,9 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
     @router.post("/api/subscriptions", status_code=201, dependencies=[Depends(require_token)])
     def create_subscription(body: SubscriptionCreate, request: Request) -> dict[str, Any]:
         known_value(body)
+        public_target(body.webhook_url)
         with service.sessions.begin() as db:
+            room_for_one_more(db)
             sub = SubscriptionRow(
                 name=body.name,
                 scope=body.scope.value,
@@ -133,7 +169,7 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
         status_code=204,
         dependencies=[Depends(require_token)],
     )
-    def delete_subscription(subscription_id: int) -> Response:
+    def delete_subscription(subscription_id: SubscriptionId) -> Response:
         """Removes the subscription with its notifications and delivery log."""
         with service.sessions.begin() as db:
             get_subscription(db, subscription_id)
@@ -152,7 +188,7 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
     @router.post(
         "/api/subscriptions/{subscription_id}/enable", dependencies=[Depends(require_token)]
     )
-    def enable_subscription(subscription_id: int, request: Request) -> dict[str, Any]:
+    def enable_subscription(subscription_id: SubscriptionId, request: Request) -> dict[str, Any]:
         """Turns a subscription disabled after repeated failures back on, once the
         subscriber's endpoint works again; new status changes reach it from then on."""
         with service.sessions.begin() as db:
@@ -166,8 +202,8 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
         "/api/subscriptions/{subscription_id}/deliveries", dependencies=[Depends(require_token)]
     )
     def deliveries(
-        subscription_id: int,
-        offset: int = Query(0, ge=0),
+        subscription_id: SubscriptionId,
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         limit: int = Query(100, ge=1, le=1000),
         db: Session = Depends(session),
     ) -> dict[str, Any]:
@@ -206,7 +242,7 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
                     "commitment_id": note.commitment_id,
                     "attempted_at": _iso(attempt.attempted_at),
                     "http_status": attempt.http_status,
-                    "error": attempt.error,
+                    "error": public_error(attempt.error),
                     "delivery_state": note.delivery_state,
                     "attempts": note.attempts,
                     "next_attempt_at": _iso(note.next_attempt_at),
@@ -220,7 +256,11 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
         response_class=Response,
         responses={200: {"content": {ATOM_MEDIA_TYPE: {}}}},
     )
-    def feed(feed_token: str, request: Request, db: Session = Depends(session)) -> Response:
+    def feed(
+        feed_token: Annotated[OneLineText, Path(max_length=64)],
+        request: Request,
+        db: Session = Depends(session),
+    ) -> Response:
         sub = db.scalar(select(SubscriptionRow).where(SubscriptionRow.feed_token == feed_token))
         if sub is None:
             raise HTTPException(404, "no such feed")

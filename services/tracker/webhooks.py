@@ -10,6 +10,14 @@ Receivers verify ``X-Luqiao-Signature: sha256=<hex>``, an HMAC-SHA256 of the raw
 body with the subscription's secret (`sign_body`). Failures retry with exponential
 backoff up to ``webhook_max_attempts``; ``webhook_disable_after`` failed attempts
 in a row deactivate the subscription, and any success resets that count.
+
+Only allowed targets are contacted (`webhook_targets`, checked again at connect time
+by `webhook_transport`), redirects are not followed, at most
+``webhook_max_response_bytes`` of an answer are read and each attempt ends after
+``webhook_total_seconds``. The delivery log, which token holders read, says what
+happened in a few fixed words ("could not connect", "timed out", "HTTP 503"); the
+exception itself goes to the server log only, so the log cannot serve as a port
+scanner.
 """
 
 from __future__ import annotations
@@ -29,6 +37,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.tracker.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
 from services.tracker.settings import TrackerSettings
+from services.tracker.webhook_targets import (
+    REFUSED_MESSAGE,
+    AllowList,
+    Resolver,
+    TargetRefused,
+    resolve,
+)
+from services.tracker.webhook_transport import guarded_client
 
 log = structlog.get_logger("tracker.webhooks")
 
@@ -38,7 +54,6 @@ DELIVERY_ID_HEADER = "X-Luqiao-Delivery"
 DEFAULT_BACKOFF_BASE_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 6 * 3600.0
 BATCH_SIZE = 50
-ERROR_TEXT_LIMIT = 500
 
 
 def sign_body(secret: str, body: bytes) -> str:
@@ -132,7 +147,11 @@ def claim_due(
     return claimed
 
 
-def post(client: httpx.Client, delivery: Delivery, now: datetime) -> Outcome:
+def post(
+    client: httpx.Client, delivery: Delivery, now: datetime, max_response_bytes: int
+) -> Outcome:
+    """One attempt. The answer's body is streamed and at most ``max_response_bytes``
+    of it read (undecoded, so a compressed bomb stays small); only the status counts."""
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "luqiao-monitor-webhooks/1",
@@ -141,11 +160,59 @@ def post(client: httpx.Client, delivery: Delivery, now: datetime) -> Outcome:
         DELIVERY_ID_HEADER: str(delivery.notification_id),
     }
     try:
-        response = client.post(delivery.url, content=delivery.body, headers=headers)
+        with client.stream("POST", delivery.url, content=delivery.body, headers=headers) as r:
+            read = 0
+            for chunk in r.iter_raw():
+                read += len(chunk)
+                if read > max_response_bytes:
+                    log.warning(
+                        "webhook answer cut at the size cap",
+                        notification_id=delivery.notification_id,
+                        cap=max_response_bytes,
+                    )
+                    break
+            status = r.status_code
+    except TargetRefused as exc:
+        return _failed(delivery, now, "refused", exc)
+    except httpx.TimeoutException as exc:
+        return _failed(delivery, now, "timed out", exc)
+    except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
+        return _failed(delivery, now, "could not connect", exc)
     except httpx.HTTPError as exc:
-        return Outcome(delivery, now, None, f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_LIMIT])
-    error = None if response.is_success else f"HTTP {response.status_code}"
-    return Outcome(delivery, now, response.status_code, error)
+        return _failed(delivery, now, "delivery failed", exc)
+    except Exception as exc:  # noqa: BLE001 — e.g. a stored URL httpx cannot parse
+        return _failed(delivery, now, "delivery failed", exc)
+    if 200 <= status < 300:
+        return Outcome(delivery, now, status, None)
+    error = f"HTTP {status}"
+    if 300 <= status < 400:
+        error += " (redirects are not followed)"
+    return Outcome(delivery, now, status, error)
+
+
+PUBLIC_ERRORS = ("timed out", "could not connect", "delivery failed", "refused: ")
+
+
+def public_error(error: str | None) -> str | None:
+    """What the delivery log shows of a stored error: the fixed words this module
+    writes; anything else (rows written before the rule) as "delivery failed"."""
+    if error is None or error.startswith("HTTP ") or error.startswith(PUBLIC_ERRORS):
+        return error
+    return "delivery failed"
+
+
+def _failed(delivery: Delivery, now: datetime, public: str, exc: Exception) -> Outcome:
+    """An attempt that got no HTTP answer: the detail goes to the server log only."""
+    log.warning(
+        "webhook attempt failed",
+        notification_id=delivery.notification_id,
+        subscription_id=delivery.subscription_id,
+        outcome=public,
+        detail=f"{type(exc).__name__}: {exc}",
+    )
+    if public == "refused":
+        public = f"refused: {REFUSED_MESSAGE}"
+    return Outcome(delivery, now, None, public)
 
 
 def record_outcome(
@@ -201,39 +268,44 @@ def deliver_due(
     now: datetime | None = None,
     *,
     backoff_base_seconds: float = DEFAULT_BACKOFF_BASE_SECONDS,
-    client: httpx.Client | None = None,
+    resolver: Resolver = resolve,
 ) -> int:
     """One delivery pass; returns how many attempts were made (successful or not).
 
-    ``now`` is injectable so tests can step through backoff without sleeping.
+    ``now`` is injectable so tests can step through backoff without sleeping, and
+    ``resolver`` so they can play a DNS that answers what they need.
     """
     when = as_utc(now) if now is not None else datetime.now(UTC)
-    lease = timedelta(seconds=settings.webhook_timeout_seconds * 2 + 5)
+    # A claim outlives the pass's attempts: each one ends by the total time cap.
+    lease = timedelta(seconds=settings.webhook_total_seconds * BATCH_SIZE + 5)
     due = claim_due(sessions, when, lease)
     if not due:
         return 0
-    own_client = client is None
-    http = client or httpx.Client(timeout=settings.webhook_timeout_seconds)
+    allow = AllowList.parse(settings.webhook_allow_hosts)
     gone: set[int] = set()  # subscriptions disabled or deleted during this pass
     attempted = 0
-    try:
-        for delivery in due:
-            if delivery.subscription_id in gone:
-                continue
-            outcome = post(http, delivery, when)
-            attempted += 1
-            with sessions.begin() as session:
-                if not record_outcome(session, outcome, settings, backoff_base_seconds):
-                    gone.add(delivery.subscription_id)
-            log.info(
-                "webhook attempt",
-                notification_id=delivery.notification_id,
-                http_status=outcome.http_status,
-                ok=outcome.ok,
-            )
-    finally:
-        if own_client:
-            http.close()
+    for delivery in due:
+        if delivery.subscription_id in gone:
+            continue
+        # One client per attempt: its deadline is this attempt's.
+        with guarded_client(
+            allow,
+            timeout_seconds=settings.webhook_timeout_seconds,
+            total_seconds=settings.webhook_total_seconds,
+            ca_bundle=settings.webhook_ca_bundle,
+            resolver=resolver,
+        ) as http:
+            outcome = post(http, delivery, when, settings.webhook_max_response_bytes)
+        attempted += 1
+        with sessions.begin() as session:
+            if not record_outcome(session, outcome, settings, backoff_base_seconds):
+                gone.add(delivery.subscription_id)
+        log.info(
+            "webhook attempt",
+            notification_id=delivery.notification_id,
+            http_status=outcome.http_status,
+            ok=outcome.ok,
+        )
     return attempted
 
 

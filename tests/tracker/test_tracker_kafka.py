@@ -112,6 +112,7 @@ def test_evidence_in_status_metrics_and_one_notification_out(
         tracker_group=f"tracker-{uuid.uuid4().hex[:8]}",
         api_token=TOKEN,
         webhook_backoff_seconds=0.2,
+        webhook_allow_hosts="127.0.0.1/32",  # the receiver listens on loopback
         **topics,
     )
     app = build_tracker_api(settings)

@@ -24,7 +24,9 @@ BACKOFF_S = 0.5
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(tracker: TrackerService) -> Iterator[Receiver]:
+    # The receiver is on loopback, which only an allow-list lets webhooks reach.
+    tracker.settings = tracker.settings.model_copy(update={"webhook_allow_hosts": "127.0.0.1/32"})
     with running_receiver() as rec:
         yield rec
 
@@ -134,7 +136,7 @@ def test_unreachable_receiver_is_logged_and_a_success_resets_the_count(
         subs = {sub.id: sub for sub in s.scalars(select(SubscriptionRow))}
     note, attempt = by_sub[dead]
     assert note.delivery_state == "pending" and note.attempts == 1
-    assert attempt.http_status is None and attempt.error and "Connect" in attempt.error
+    assert attempt.http_status is None and attempt.error == "could not connect"
     assert subs[dead].consecutive_failures == 1
     assert by_sub[live][0].delivery_state == "delivered"
     assert subs[live].consecutive_failures == 0
