@@ -178,9 +178,12 @@ def evaluate(
         restated_in_later_plan=is_restated_later(commitment),
     )
     previous = latest_status(session, commitment.id)
-    if previous is not None and (previous.status, previous.schedule) == (
+    # A new rule with the same status is stored too (e.g. "no new report for months"):
+    # the history then tells why the reasons changed.
+    if previous is not None and (previous.status, previous.schedule, previous.rule) == (
         decision.status.value,
         decision.schedule.value if decision.schedule else None,
+        decision.rule,
     ):
         return None
     return _store_decision(session, commitment.id, decision, as_of, previous)

@@ -8,17 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-STATUS_LABELS = {
-    "no_evidence": "暂无进展报道",
-    "planned_only": "仅见计划表述",
-    "in_progress": "推进中",
-    "achieved": "已完成",
-    "partially_achieved": "部分完成",
-    "stalled": "停滞",
-    "overdue": "逾期未完成",
-    "carried_over": "转入下年",
-    "disputed": "说法不一",
-}
+from services.tracker.status_rules import STATUS_LABELS  # noqa: E402
 
 STAGE_LABELS = {
     "planned": "计划",

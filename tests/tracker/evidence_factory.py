@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from services.events import CHINA_TZ, EvidenceFound, Figure, Stage, article_id_for, evidence_id_for
+
+if TYPE_CHECKING:
+    from services.tracker.service import TrackerService
 
 
 def make_evidence(
@@ -42,3 +46,26 @@ def make_evidence(
         html_sha256=revision,
         extractor_version="test",
     )
+
+
+# Reports dated after the 2025 deadlines saying the work goes on: the evidence that makes
+# a commitment overdue (silence never does).
+AFTER_DEADLINE_DAY = "2026-01-10"
+MINI_2025 = ("t25-old-housing", "t25-dead-end-roads", "t25-green-axis", "t25-science-park",
+             "t25-school", "t25-gdp")  # fmt: skip
+
+
+def report_unfinished_after_deadline(
+    tracker: TrackerService,
+    commitment_ids: tuple[str, ...] = MINI_2025,
+    stored_as_of: date = date(2025, 6, 1),
+) -> None:
+    """Store a still-in-progress report from January 2026 for each commitment, while the
+    tracker's day is still `stored_as_of`: nothing changes now, and a re-evaluation after
+    that January day turns each of them overdue."""
+    batch = [
+        make_evidence(cid, f"https://www.luqiao.gov.cn/art/2026/1/10/{cid}.html",
+                      AFTER_DEADLINE_DAY, Stage.IN_PROGRESS)
+        for cid in commitment_ids
+    ]  # fmt: skip
+    tracker.handle_batch(batch, as_of=stored_as_of)
