@@ -20,9 +20,10 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
+from services.events import CHINA_TZ
+from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
 from services.tracker.status_rules import Status
-from services.tracker.views import current_statuses
+from services.tracker.views import crawl_health, current_statuses
 
 
 class LedgerCollector(Collector):
@@ -46,6 +47,7 @@ class LedgerCollector(Collector):
                 session.scalar(select(func.count()).select_from(EvidenceRow)),
                 session.scalar(select(func.max(EvidenceRow.reviewed_at))),
                 session.scalar(select(func.max(CommitmentRow.updated_at))),
+                session.scalar(select(func.max(CrawlReportRow.received_at))),
                 self.clock().date(),
             )
         if version != self._version:
@@ -95,7 +97,19 @@ class LedgerCollector(Collector):
             "Commitments per report, section and status",
             labels=["report", "section", "status"],
         )
+        crawl_success = GaugeMetricFamily(
+            "luqiao_crawl_last_success_timestamp_seconds",
+            "End of the newest crawl the crawler reported as successful (luqiao.crawls)",
+        )
+        crawl_report = GaugeMetricFamily(
+            "luqiao_crawl_last_report_timestamp_seconds",
+            "End of the newest crawl reported, successful or not",
+        )
+        crawl_ok = GaugeMetricFamily(
+            "luqiao_crawl_last_ok", "1 when the newest crawl report says the poll succeeded"
+        )
         with self.sessions() as session:
+            health = crawl_health(session)
             commitments = session.scalars(
                 select(CommitmentRow).where(CommitmentRow.retired.is_(False))
             ).all()
@@ -136,7 +150,19 @@ class LedgerCollector(Collector):
             per_section[(c.report_id, top_section, now_status)] += 1
         for (report, sec, st), n in sorted(per_section.items()):
             section.add_metric([report, sec, st], float(n))
+        if health.last_ok is not None:
+            crawl_success.add_metric([], _aware(health.last_ok.finished_at).timestamp())
+        if health.last is not None:
+            crawl_report.add_metric([], _aware(health.last.finished_at).timestamp())
+            crawl_ok.add_metric([], 1.0 if health.last.ok else 0.0)
         yield from (status, evidence, last, progress, days, section)
+        yield from (crawl_success, crawl_report, crawl_ok)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns the stored wall time without its offset; it was stored in
+    Asia/Shanghai (ledger.now) or as the report's own aware time."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
 
 
 class _Fixed(Collector):

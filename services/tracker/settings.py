@@ -21,3 +21,6 @@ class TrackerSettings(BusSettings):
     # First retry after this many seconds, doubling each time.
     webhook_backoff_seconds: float = 30.0
     reevaluate_hours: float = 24.0
+    # The crawler's WARC archive (the crawler's own variable, LUQIAO_CRAWLER_WARC_DIR):
+    # the tracker serves archived copies of evidence pages from it, read-only.
+    crawler_warc_dir: str = "./warc"
