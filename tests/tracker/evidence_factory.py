@@ -22,6 +22,8 @@ def make_evidence(
     done: float | None = None,
     unit: str = "个",
     reasons: tuple[str, ...] = (),
+    title: str = "测试文章",
+    quote: str = "引文",
 ) -> EvidenceFound:
     article_id = article_id_for(url)
     figures = (
@@ -34,11 +36,11 @@ def make_evidence(
         commitment_id=commitment_id,
         article_id=article_id,
         url=url,
-        title="测试文章",
+        title=title,
         published_at=datetime.combine(date.fromisoformat(day), time(9), CHINA_TZ),
-        quote="引文",
+        quote=quote,
         quote_start=0,
-        quote_end=2,
+        quote_end=len(quote),
         stage=stage,
         figures=figures,
         confidence=confidence,
