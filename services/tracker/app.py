@@ -19,6 +19,7 @@ from services.events import CrawlReport, DeadLetter, EvidenceFound, StatusChange
 from services.pipeline_metrics import DEADLETTERS
 from services.tracker.alerts import SubscriptionMatcher
 from services.tracker.api import create_api
+from services.tracker.metrics import ConsumerLagCollector, register_consumer_lag
 from services.tracker.service import TrackerService, UnknownCommitment
 from services.tracker.settings import TrackerSettings
 from services.tracker.subscriptions_api import subscriptions_router
@@ -193,6 +194,12 @@ def build_tracker_api(settings: TrackerSettings, service: TrackerService | None 
             ]
         )
 
+    register_consumer_lag(
+        ConsumerLagCollector(
+            settings.kafka_bootstrap,
+            {settings.tracker_group: [settings.evidence_topic, settings.crawls_topic]},
+        )
+    )
     return tracker_api(service, broker=broker, status_sink=to_kafka)
 
 
