@@ -92,7 +92,7 @@ def web_items(session: Session, order: dict[str, int]) -> list[dict[str, Any]]:
         counts[cid] = counts.get(cid, 0) + 1
         if figures:
             with_figures.add(cid)
-    items = []
+    items: list[dict[str, Any]] = []
     for c in session.scalars(select(CommitmentRow).where(CommitmentRow.retired.is_(False))):
         a, m = auto.get(c.id), manual.get(c.id)
         items.append(

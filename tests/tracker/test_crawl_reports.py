@@ -90,9 +90,10 @@ def test_the_deployed_tracker_consumes_crawl_reports(
     crawls_topic = f"t{uuid.uuid4().hex[:10]}.luqiao.crawls"
     create_topics(kafka_bootstrap, [crawls_topic])
     group = f"tracker-{uuid.uuid4().hex[:8]}"
+    topics: dict[str, Any] = bus_settings_overrides(kafka_topics)
     settings = TrackerSettings(
         kafka_bootstrap=kafka_bootstrap, database_url=f"sqlite:///{tmp_path / 't.db'}",
-        tracker_group=group, crawls_topic=crawls_topic, **bus_settings_overrides(kafka_topics),
+        tracker_group=group, crawls_topic=crawls_topic, **topics,
     )  # fmt: skip
     app = build_tracker_api(settings, TrackerService(settings, catalog=list(mini_catalog())))
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
