@@ -13,37 +13,34 @@ import httpx
 import pytest
 
 from services.catalog import load_catalog
-from services.crawler.run import crawl_once_subprocess
-from services.embedded import EmbeddedPipeline
+from services.embedded import EmbeddedPipeline, poll_once
 from services.extractor.handler import ExtractorHandler
 from services.extractor.settings import ExtractorSettings
 from services.tracker.app import tracker_api
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
 from tests.fixture_site import FixtureSite, fast_overrides
-from tests.live_server import serving
+from tests.live_server import free_port, serving
 
 pytestmark = pytest.mark.slow
 SITE = Path(__file__).parents[1] / "data" / "site"
 
 
 def test_embedded_run_then_the_pages(tmp_path: Path) -> None:
-    overrides = {}
-    with FixtureSite(SITE) as site:
-        overrides = fast_overrides(site, tmp_path)
-        summary = crawl_once_subprocess(overrides, tmp_path / "articles.jsonl")
-    assert summary.warc_files, "the crawl archived nothing"
     catalog = {c.id: c for c in load_catalog()}
     settings = TrackerSettings(
-        database_url=f"sqlite:///{tmp_path / 'tracker.db'}", crawler_warc_dir=overrides["warc_dir"]
+        database_url=f"sqlite:///{tmp_path / 'tracker.db'}", crawler_warc_dir=str(tmp_path / "warc")
     )
     tracker = TrackerService(settings)
     tracker.start()
-    result = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker).feed_jsonl(
-        tmp_path / "articles.jsonl"
-    )
+    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker)
+    with FixtureSite(SITE) as site:
+        result = poll_once(pipeline, dict(fast_overrides(site, tmp_path)))
     assert result.evidence > 0
+    assert list((tmp_path / "warc").glob("*.warc.gz")), "the crawl archived nothing"
     with serving(tracker_api(tracker)) as base:
+        banner = httpx.get(base + "/methodology").text
+        assert 'data-state="ok"' in banner and "最近一次成功抓取" in banner
         items = httpx.get(base + "/api/commitments.json", timeout=30).json()
         statuses = Counter(i["status"] for i in items)
         print("statuses after the embedded run:", dict(statuses.most_common()))
@@ -75,4 +72,25 @@ def test_embedded_run_then_the_pages(tmp_path: Path) -> None:
         ]["evidence_id"]
         archived = httpx.get(f"{base}/archive/{evidence_id}", timeout=30)
         assert archived.status_code == 200 and "与存档内容一致" in archived.text
+    tracker.engine.dispose()
+
+
+def test_an_unreachable_site_shows_as_a_failed_crawl_not_a_verdict(tmp_path: Path) -> None:
+    """The first run on a machine without the site: the banner says the crawl failed."""
+    settings = TrackerSettings(database_url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    tracker = TrackerService(settings)
+    tracker.start()
+    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker)
+    with FixtureSite(SITE) as site:
+        overrides = dict(fast_overrides(site, tmp_path))
+    overrides["site_url"] = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    try:
+        poll_once(pipeline, overrides)
+    except Exception:  # noqa: BLE001 — a crawl that raises is reported all the same
+        pass
+    with serving(tracker_api(tracker)) as base:
+        page = httpx.get(base + "/", timeout=30).text
+    assert 'data-state="failed"' in page and "最近一次抓取失败" in page
+    assert "此前从未成功抓取" in page
+    assert 'data-status="overdue"' not in page
     tracker.engine.dispose()
