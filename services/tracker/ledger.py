@@ -19,7 +19,13 @@ from services.events import (
     status_event_id_for,
 )
 from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
-from services.tracker.status_rules import REGRESSION_CODES, CountedEvidence, Decision, decide
+from services.tracker.status_rules import (
+    REGRESSION_CODES,
+    RULES,
+    CountedEvidence,
+    Decision,
+    decide,
+)
 
 COUNTING_REVIEW_STATES = ("auto", "confirmed")
 
@@ -186,14 +192,26 @@ def evaluate(
     )
     previous = latest_status(session, commitment.id)
     # A new rule with the same status is stored too (e.g. "no new report for months"):
-    # the history then tells why the reasons changed.
-    if previous is not None and (previous.status, previous.schedule, previous.rule) == (
-        decision.status.value,
-        decision.schedule.value if decision.schedule else None,
-        decision.rule,
+    # the history then tells why the reasons changed. A decision stored by an older
+    # rule set (unknown rule id, reasons not yet in Chinese) is decided again once.
+    if (
+        previous is not None
+        and not _stored_by_older_rules(previous)
+        and (previous.status, previous.schedule, previous.rule)
+        == (
+            decision.status.value,
+            decision.schedule.value if decision.schedule else None,
+            decision.rule,
+        )
     ):
         return None
     return _store_decision(session, commitment.id, decision, as_of, previous)
+
+
+def _stored_by_older_rules(row: StatusRow) -> bool:
+    return row.rule not in RULES or not any(
+        isinstance(r, str) and any("\u4e00" <= ch <= "\u9fff" for ch in r) for r in row.reasons
+    )
 
 
 def _store_decision(

@@ -11,7 +11,7 @@ class TrackerSettings(BusSettings):
     http_port: int = 8080
     # Evidence below this confidence waits in the review queue.
     review_threshold: float = 0.6
-    # In progress with no new evidence for this many days → stalled.
+    # Progress reported, then no new evidence for this many days → a note (status stays).
     stall_days: int = 90
     # Bearer token for auditors' write endpoints; empty disables them.
     api_token: str = ""

@@ -383,7 +383,7 @@ def decide(
         if idle > stall_days:
             return made(
                 "progress_then_quiet",
-                f"最近一次进展报道在{_day(last)}，已有{idle}天未见新报道（提示阈值{stall_days}天）",
+                f"最近一次进展报道在{_day(last)}，此后超过{stall_days}天未见新报道",
                 evs=[last],
                 status=reached,
             )

@@ -3,7 +3,7 @@ the review queue, retirement, and statuses from the first run."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -156,3 +156,24 @@ def test_one_batch_with_a_duplicate_and_two_revisions(tracker: TrackerService) -
         rows[r2.evidence_id].superseded_by is None and rows[other.evidence_id].superseded_by is None
     )
     assert sorted(c.commitment_id for c in changes) == ["t25-green-axis", "t25-school"]
+
+
+def test_decisions_of_the_older_rules_are_decided_again_once(tracker: TrackerService) -> None:
+    """A ledger written before the reasons were Chinese (and "overdue" meant only a passed
+    deadline) is re-decided on the next pass, then left alone."""
+    tracker.start(as_of=date(2025, 6, 1))
+    with tracker.sessions.begin() as s:
+        for cid, status, rule, reason in (
+            ("t25-green-axis", "overdue", "deadline_passed", "deadline 2025-12-31 passed"),
+            ("t25-gdp", "no_evidence", "no_evidence", "no evidence found"),
+        ):
+            s.add(StatusRow(
+                commitment_id=cid, status=status, schedule=None, progress_ratio=None,
+                as_of=date(2026, 1, 2), rule=rule, reasons=[reason], evidence_ids=[],
+                manual=False, status_event_id=f"legacy-{cid}", decided_at=datetime.now(UTC),
+            ))  # fmt: skip
+    changes = {c.commitment_id: c for c in tracker.reevaluate(as_of=date(2026, 1, 15))}
+    assert set(changes) == {"t25-green-axis", "t25-gdp"}
+    assert changes["t25-green-axis"].new_status == "no_evidence"
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in c.reasons[1]) for c in changes.values())
+    assert tracker.reevaluate(as_of=date(2026, 1, 16)) == []
