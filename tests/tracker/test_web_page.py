@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from services.events import Stage
+from services.events import Stage, article_id_for
 from services.tracker.app import tracker_api
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
@@ -377,3 +377,13 @@ def test_phone_width_reads_without_sideways_scrolling(browser: Any, site: str) -
             assert "部分完成" in tab.locator("main").inner_text()
     finally:
         tab.context.close()
+
+
+def test_archive_by_article_id_shows_the_newest_copy(site: str) -> None:
+    url = SPEC["detail"]["archived_url"]
+    page = httpx.get(f"{site}/archive/{article_id_for(url)}")
+    assert page.status_code == 200
+    assert url in page.text and html_sha256("art_1229_101.html") in page.text
+    raw = httpx.get(f"{site}/archive/{article_id_for(url)}/page")
+    assert SPEC["detail"]["archived_text"] in raw.text
+    assert raw.headers["x-frame-options"] == "SAMEORIGIN"
