@@ -4,6 +4,7 @@ crawl banner are SQL), with the security headers that keep archived HTML inert."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,28 @@ def test_related_commitments_link_both_ways_on_the_real_catalog(tmp_path: Path) 
         assert overview.status_code == 200
         assert overview.text.count("<tr data-id=") == len(catalog)
     tracker.engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("today", "formula", "verdict"),
+    [
+        ("2025-09-30", "序时进度 = 已过月数 ÷ 12 = 9 ÷ 12 = 75%", "不低于序时进度"),
+        (
+            "2025-11-30",
+            "序时进度 = 已过月数 ÷ 12 = 11 ÷ 12 = 92%",
+            "低于序时进度，按规则为进度滞后",
+        ),
+    ],
+)
+def test_target_bar_states_the_schedule_formula_before_the_deadline(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, today: str, formula: str, verdict: str
+) -> None:
+    """3 of 4 老旧小区 reported: on schedule at the end of September, behind at the end of
+    November (the published rule: below 11/12 by November)."""
+    import services.tracker.web_routes as web_routes
+
+    monkeypatch.setattr(web_routes, "today_in_china", lambda: date.fromisoformat(today))
+    page = client.get("/commitments/t25-old-housing").text
+    assert formula in page and verdict in page
+    assert "已报道 3 / 目标 4个" in page
