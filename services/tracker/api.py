@@ -16,7 +16,6 @@ from datetime import date
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
@@ -394,12 +393,5 @@ def create_api(
 
     for router in extra_routers or []:
         api.include_router(router)
-
-    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> HTMLResponse:
-        from services.tracker.web_page import render_index
-
-        with service.sessions() as db:
-            return HTMLResponse(render_index(_summaries(db)))
 
     return api

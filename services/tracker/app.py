@@ -15,13 +15,15 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 
 from services.deadletters import PoisonMessage, dead_letter, decode_event, reason_code
-from services.events import DeadLetter, EvidenceFound, StatusChanged
+from services.events import CrawlReport, DeadLetter, EvidenceFound, StatusChanged
 from services.pipeline_metrics import DEADLETTERS
 from services.tracker.alerts import SubscriptionMatcher
 from services.tracker.api import create_api
+from services.tracker.metrics import ConsumerLagCollector, register_consumer_lag
 from services.tracker.service import TrackerService, UnknownCommitment
 from services.tracker.settings import TrackerSettings
 from services.tracker.subscriptions_api import subscriptions_router
+from services.tracker.web_routes import web_router
 from services.tracker.webhooks import run_delivery_loop
 
 log = structlog.get_logger("tracker")
@@ -77,6 +79,29 @@ def build_broker(settings: TrackerSettings, service: TrackerService) -> KafkaBro
             )
         if pending:
             await asyncio.gather(*pending)
+
+    @broker.subscriber(
+        settings.crawls_topic,
+        group_id=settings.tracker_group,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title="CrawlReport",
+        description="The crawler's outcome of one poll; the newest are kept for the page's "
+        "crawl-health banner and the luqiao_crawl_* metrics.",
+    )
+    async def on_crawl(msg: KafkaMessage) -> None:
+        raw = cast(bytes, msg.body)
+        try:
+            report = decode_event(raw, CrawlReport)
+        except PoisonMessage as exc:
+            DEADLETTERS.labels(service="tracker", reason=reason_code(exc.reason)).inc()
+            letter = dead_letter(
+                raw, reason=exc.reason, source_topic=settings.crawls_topic, service="tracker"
+            )
+            await dead_out.publish(letter)
+            return
+        # A database outage raises here: the message is not committed and is redelivered.
+        await asyncio.to_thread(service.record_crawl, report)
 
     return broker
 
@@ -143,7 +168,7 @@ def tracker_api(
         service,
         readiness=broker_ready,
         lifespan=lifespan,
-        extra_routers=[subscriptions_router(service)],
+        extra_routers=[subscriptions_router(service), web_router(service)],
         on_status_changes=publish,
     )
     api.state.service = service
@@ -169,6 +194,12 @@ def build_tracker_api(settings: TrackerSettings, service: TrackerService | None 
             ]
         )
 
+    register_consumer_lag(
+        ConsumerLagCollector(
+            settings.kafka_bootstrap,
+            {settings.tracker_group: [settings.evidence_topic, settings.crawls_topic]},
+        )
+    )
     return tracker_api(service, broker=broker, status_sink=to_kafka)
 
 

@@ -6,13 +6,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from services.catalog.model import Commitment
-from services.events import CHINA_TZ, EvidenceFound, Stage, StatusChanged, status_event_id_for
-from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
-from services.tracker.status_rules import REGRESSION_CODES, CountedEvidence, Decision, decide
+from services.events import (
+    CHINA_TZ,
+    CrawlReport,
+    EvidenceFound,
+    Stage,
+    StatusChanged,
+    status_event_id_for,
+)
+from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.status_rules import (
+    REGRESSION_CODES,
+    RULES,
+    CountedEvidence,
+    Decision,
+    decide,
+)
 
 COUNTING_REVIEW_STATES = ("auto", "confirmed")
 
@@ -178,12 +191,27 @@ def evaluate(
         restated_in_later_plan=is_restated_later(commitment),
     )
     previous = latest_status(session, commitment.id)
-    if previous is not None and (previous.status, previous.schedule) == (
-        decision.status.value,
-        decision.schedule.value if decision.schedule else None,
+    # A new rule with the same status is stored too (e.g. "no new report for months"):
+    # the history then tells why the reasons changed. A decision stored by an older
+    # rule set (unknown rule id, reasons not yet in Chinese) is decided again once.
+    if (
+        previous is not None
+        and not _stored_by_older_rules(previous)
+        and (previous.status, previous.schedule, previous.rule)
+        == (
+            decision.status.value,
+            decision.schedule.value if decision.schedule else None,
+            decision.rule,
+        )
     ):
         return None
     return _store_decision(session, commitment.id, decision, as_of, previous)
+
+
+def _stored_by_older_rules(row: StatusRow) -> bool:
+    return row.rule not in RULES or not any(
+        isinstance(r, str) and any("\u4e00" <= ch <= "\u9fff" for ch in r) for r in row.reasons
+    )
 
 
 def _store_decision(
@@ -264,3 +292,29 @@ def record_manual_status(
         reasons=[f"manual:{reviewer}", note],
         changed_at=stamp,
     )
+
+
+def record_crawl_report(session: Session, report: CrawlReport, *, keep: int) -> None:
+    """Store a crawl report once (a replay changes nothing) and keep the newest `keep`.
+
+    Times are stored in Asia/Shanghai like every other time of the ledger: SQLite
+    keeps the wall time without its offset, so a UTC time would read 8 hours off."""
+    if session.get(CrawlReportRow, report.crawl_id) is None:
+        session.add(
+            CrawlReportRow(
+                crawl_id=report.crawl_id, site_url=report.site_url,
+                started_at=report.started_at.astimezone(CHINA_TZ),
+                finished_at=report.finished_at.astimezone(CHINA_TZ), ok=report.ok,
+                articles_seen=report.articles_seen, articles_published=report.articles_published,
+                errors=report.errors, last_error=report.last_error,
+                columns=[c.model_dump() for c in report.columns], received_at=now(),
+            )
+        )  # fmt: skip
+        session.flush()
+    stale = session.scalars(
+        select(CrawlReportRow.crawl_id)
+        .order_by(CrawlReportRow.finished_at.desc(), CrawlReportRow.crawl_id)
+        .offset(keep)
+    ).all()
+    if stale:
+        session.execute(delete(CrawlReportRow).where(CrawlReportRow.crawl_id.in_(stale)))

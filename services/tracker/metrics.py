@@ -4,25 +4,31 @@ A collector (rather than gauges set by handlers) keeps every replica and the
 embedded mode truthful: the numbers are the ledger's, not one process's memory.
 
 Labels and cardinality: `commitment_id` (one per catalog entry, ~300), `report`
-(one per plan year), `section` (~40), `status` (9). Per-commitment status is
-one series per (commitment, status): ~2,700 series.
+(one per plan year), `section` (~40), `status` (11, `status_rules.Status`). Per-commitment status
+is one series per (commitment, status): ~2,700 series for 243 commitments.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, generate_latest
+import structlog
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
+from services.events import CHINA_TZ
+from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
 from services.tracker.status_rules import Status
-from services.tracker.views import current_statuses
+from services.tracker.views import crawl_health, current_statuses
+
+log = structlog.get_logger("tracker")
 
 
 class LedgerCollector(Collector):
@@ -46,6 +52,7 @@ class LedgerCollector(Collector):
                 session.scalar(select(func.count()).select_from(EvidenceRow)),
                 session.scalar(select(func.max(EvidenceRow.reviewed_at))),
                 session.scalar(select(func.max(CommitmentRow.updated_at))),
+                session.scalar(select(func.max(CrawlReportRow.received_at))),
                 self.clock().date(),
             )
         if version != self._version:
@@ -95,7 +102,19 @@ class LedgerCollector(Collector):
             "Commitments per report, section and status",
             labels=["report", "section", "status"],
         )
+        crawl_success = GaugeMetricFamily(
+            "luqiao_crawl_last_success_timestamp_seconds",
+            "End of the newest crawl the crawler reported as successful (luqiao.crawls)",
+        )
+        crawl_report = GaugeMetricFamily(
+            "luqiao_crawl_last_report_timestamp_seconds",
+            "End of the newest crawl reported, successful or not",
+        )
+        crawl_ok = GaugeMetricFamily(
+            "luqiao_crawl_last_ok", "1 when the newest crawl report says the poll succeeded"
+        )
         with self.sessions() as session:
+            health = crawl_health(session)
             commitments = session.scalars(
                 select(CommitmentRow).where(CommitmentRow.retired.is_(False))
             ).all()
@@ -136,7 +155,19 @@ class LedgerCollector(Collector):
             per_section[(c.report_id, top_section, now_status)] += 1
         for (report, sec, st), n in sorted(per_section.items()):
             section.add_metric([report, sec, st], float(n))
+        if health.last_ok is not None:
+            crawl_success.add_metric([], _aware(health.last_ok.finished_at).timestamp())
+        if health.last is not None:
+            crawl_report.add_metric([], _aware(health.last.finished_at).timestamp())
+            crawl_ok.add_metric([], 1.0 if health.last.ok else 0.0)
         yield from (status, evidence, last, progress, days, section)
+        yield from (crawl_success, crawl_report, crawl_ok)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns the stored wall time without its offset; it was stored in
+    Asia/Shanghai (ledger.now) or as the report's own aware time."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
 
 
 class _Fixed(Collector):
@@ -145,3 +176,100 @@ class _Fixed(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         yield from self.families
+
+
+class ConsumerLagCollector(Collector):
+    """`luqiao_consumer_lag_messages{group,topic}`: messages in a topic not yet
+    committed by a consumer group (end offsets minus committed offsets, summed over
+    partitions), asked from Kafka at scrape time and kept `ttl_seconds` so a busy
+    Prometheus does not hammer the broker. A scrape that cannot reach Kafka shows no
+    lag series (the up/ready checks tell that story), never a made-up zero."""
+
+    def __init__(
+        self, bootstrap: str, groups: dict[str, list[str]], ttl_seconds: float = 15.0
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.groups = groups  # group -> topics it consumes
+        self.ttl_seconds = ttl_seconds
+        self._cached: tuple[float, list[tuple[str, str, float]]] | None = None
+        self._refreshing = False
+        self._lock = threading.Lock()
+
+    def describe(self) -> list:  # type: ignore[type-arg]
+        return []
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "luqiao_consumer_lag_messages",
+            "Messages not yet consumed (committed) by the group, per topic",
+            labels=["group", "topic"],
+        )
+        for group, topic, lag in self._lags():
+            family.add_metric([group, topic], lag)
+        yield family
+
+    def _lags(self) -> list[tuple[str, str, float]]:
+        """The last figures asked; a stale cache starts one refresh in the background,
+        so a scrape never waits for Kafka."""
+        with self._lock:
+            now = time.monotonic()
+            stale = self._cached is None or now - self._cached[0] >= self.ttl_seconds
+            if stale and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="consumer-lag", daemon=True).start()
+            return self._cached[1] if self._cached is not None else []
+
+    def _refresh(self) -> None:
+        try:
+            lags = self._query()
+        except Exception as exc:  # noqa: BLE001 — a scrape must not fail on Kafka
+            log.warning("consumer lag unavailable", error=str(exc))
+            lags = []
+        with self._lock:
+            self._cached = (time.monotonic(), lags)
+            self._refreshing = False
+
+    def _query(self) -> list[tuple[str, str, float]]:
+        from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+
+        admin = KafkaAdminClient(
+            bootstrap_servers=self.bootstrap, client_id="luqiao-tracker-lag",
+            request_timeout_ms=3000,
+        )  # fmt: skip
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap, client_id="luqiao-tracker-lag",
+            enable_auto_commit=False,
+        )  # fmt: skip
+        try:
+            out: list[tuple[str, str, float]] = []
+            for group, topics in self.groups.items():
+                committed = admin.list_group_offsets({group: None}).get(group, {})
+                for topic in topics:
+                    partitions = consumer.partitions_for_topic(topic) or set()
+                    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+                    if not tps:
+                        continue
+                    ends = consumer.end_offsets(tps)
+                    lag = 0
+                    for tp in tps:
+                        meta = committed.get(tp)
+                        done = meta.offset if meta is not None and meta.offset >= 0 else 0
+                        lag += max(ends[tp] - done, 0)
+                    out.append((group, topic, float(lag)))
+            return out
+        finally:
+            consumer.close()
+            admin.close()
+
+
+_LAG_COLLECTOR: ConsumerLagCollector | None = None
+
+
+def register_consumer_lag(collector: ConsumerLagCollector) -> None:
+    """Expose the lag on the default registry (the tracker's /metrics); a second
+    tracker app in one process (tests) replaces the first one's collector."""
+    global _LAG_COLLECTOR
+    if _LAG_COLLECTOR is not None:
+        REGISTRY.unregister(_LAG_COLLECTOR)
+    REGISTRY.register(collector)
+    _LAG_COLLECTOR = collector

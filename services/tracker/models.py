@@ -139,3 +139,23 @@ class DeliveryAttemptRow(Base):
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CrawlReportRow(Base):
+    """The crawler's report of one poll (luqiao.crawls): the page shows the newest so
+    a failed crawl is never read as a verdict on the district. Only the newest few
+    are kept (`service.CRAWL_REPORTS_KEPT`)."""
+
+    __tablename__ = "crawl_reports"
+
+    crawl_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_url: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    articles_seen: Mapped[int] = mapped_column(Integer, default=0)
+    articles_published: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    columns: Mapped[list[Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

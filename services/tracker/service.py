@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.catalog import load_catalog
 from services.catalog.model import Commitment
-from services.events import CHINA_TZ, EvidenceFound, StatusChanged
+from services.events import CHINA_TZ, CrawlReport, EvidenceFound, StatusChanged
 from services.pipeline_metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from services.tracker import ledger
 from services.tracker.database import make_engine, migrate, session_factory
@@ -25,6 +25,8 @@ from services.tracker.settings import TrackerSettings
 log = structlog.get_logger("tracker")
 
 StatusListener = Callable[[Session, list[StatusChanged]], None]
+# Crawl reports kept: enough for a week of hourly polls.
+CRAWL_REPORTS_KEPT = 200
 
 
 def today_in_china() -> date:
@@ -146,6 +148,15 @@ class TrackerService:
             if changes:
                 self._notify(session, changes)
         return changes
+
+    def record_crawl(self, report: CrawlReport) -> None:
+        """Keep the crawler's report of one poll (idempotent on crawl_id) and drop the
+        oldest beyond `CRAWL_REPORTS_KEPT`: the page's banner and the
+        luqiao_crawl_* metrics read the newest."""
+        with self.sessions.begin() as session:
+            ledger.record_crawl_report(session, report, keep=CRAWL_REPORTS_KEPT)
+        EVENTS_CONSUMED.labels(service="tracker", topic="crawls").inc()
+        log.info("crawl report", crawl_id=report.crawl_id, ok=report.ok, seen=report.articles_seen)
 
     def _notify(self, session: Session, changes: list[StatusChanged]) -> None:
         for listener in self.listeners:

@@ -11,7 +11,7 @@ class TrackerSettings(BusSettings):
     http_port: int = 8080
     # Evidence below this confidence waits in the review queue.
     review_threshold: float = 0.6
-    # In progress with no new evidence for this many days → stalled.
+    # Progress reported, then no new evidence for this many days → a note (status stays).
     stall_days: int = 90
     # Bearer token for auditors' write endpoints; empty disables them.
     api_token: str = ""
@@ -35,3 +35,6 @@ class TrackerSettings(BusSettings):
     max_subscriptions: int = 1000
     # Request bodies larger than this answer 413 before any handler reads them.
     api_max_body_bytes: int = 65_536
+    # The crawler's WARC archive (the crawler's own variable, LUQIAO_CRAWLER_WARC_DIR):
+    # the tracker serves archived copies of evidence pages from it, read-only.
+    crawler_warc_dir: str = "./warc"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.tracker.models import EvidenceRow, StatusRow
+from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
 
 
 def current_statuses(session: Session, *, manual: bool = False) -> dict[str, StatusRow]:
@@ -47,3 +51,150 @@ def latest_evidence(session: Session) -> dict[str, dict[str, str]]:
         }
         for r in rows
     }
+
+
+@dataclass(frozen=True)
+class CrawlHealth:
+    """What the page says about the crawler: the newest report, and the newest that
+    succeeded (they differ when the last poll failed)."""
+
+    last: CrawlReportRow | None
+    last_ok: CrawlReportRow | None
+
+
+def crawl_health(session: Session) -> CrawlHealth:
+    def newest(*where: object) -> CrawlReportRow | None:
+        return session.scalars(
+            select(CrawlReportRow)
+            .where(*where)  # type: ignore[arg-type]
+            .order_by(CrawlReportRow.finished_at.desc(), CrawlReportRow.crawl_id.desc())
+            .limit(1)
+        ).first()
+
+    return CrawlHealth(newest(), newest(CrawlReportRow.ok.is_(True)))
+
+
+COUNTING = ("auto", "confirmed")
+
+
+def web_items(session: Session, order: dict[str, int]) -> list[dict[str, Any]]:
+    """Every live commitment with what the overview shows: current status (an
+    auditor's manual status first), reasons, latest quote, whether figures exist."""
+    auto, manual = current_statuses(session), current_statuses(session, manual=True)
+    latest = latest_evidence(session)
+    counts: dict[str, int] = {}
+    with_figures: set[str] = set()
+    for cid, figures in session.execute(
+        select(EvidenceRow.commitment_id, EvidenceRow.figures).where(
+            EvidenceRow.superseded_by.is_(None), EvidenceRow.review_state.in_(COUNTING)
+        )
+    ):
+        counts[cid] = counts.get(cid, 0) + 1
+        if figures:
+            with_figures.add(cid)
+    items: list[dict[str, Any]] = []
+    for c in session.scalars(select(CommitmentRow).where(CommitmentRow.retired.is_(False))):
+        a, m = auto.get(c.id), manual.get(c.id)
+        items.append(
+            {
+                "id": c.id,
+                "report": c.report_id,
+                "plan_year": c.plan_year,
+                "section": list(c.section),
+                "section_top": c.section[0] if c.section else "",
+                "text": c.text,
+                "kind": c.kind,
+                "deadline": c.deadline,
+                "aliases": list(c.aliases),
+                "targets": list(c.targets),
+                "status": (m.status if m else None) or (a.status if a else "no_evidence"),
+                "auto_status": a.status if a else "no_evidence",
+                "manual": m,
+                "rule": a.rule if a else "no_evidence",
+                "reasons": list(a.reasons) if a else [],
+                "schedule": a.schedule if a else None,
+                "progress_ratio": a.progress_ratio if a else None,
+                "latest_evidence": latest.get(c.id),
+                "evidence_count": counts.get(c.id, 0),
+                "has_figures": bool(c.targets) or c.id in with_figures,
+            }
+        )
+    items.sort(key=lambda i: (-i["plan_year"], order.get(i["id"], len(order))))
+    return items
+
+
+def quote_hits(session: Session, q: str, limit_per_commitment: int = 3) -> dict[str, list[Any]]:
+    """Evidence that counts whose quote or article title contains `q`, per commitment."""
+    if not q:
+        return {}
+    rows = session.scalars(
+        select(EvidenceRow)
+        .where(
+            EvidenceRow.superseded_by.is_(None),
+            EvidenceRow.review_state.in_(COUNTING),
+            or_(
+                EvidenceRow.quote.contains(q, autoescape=True),
+                EvidenceRow.title.contains(q, autoescape=True),
+            ),
+        )
+        .order_by(EvidenceRow.published_at.desc())
+    ).all()
+    hits: dict[str, list[Any]] = {}
+    for row in rows:
+        found = hits.setdefault(row.commitment_id, [])
+        if len(found) < limit_per_commitment:
+            found.append(row)
+    return hits
+
+
+def evidence_of(session: Session, commitment_id: str) -> list[EvidenceRow]:
+    """All of a commitment's evidence, newest first, including what does not count
+    (pending, rejected, superseded): the page says which is which."""
+    return list(
+        session.scalars(
+            select(EvidenceRow)
+            .where(EvidenceRow.commitment_id == commitment_id)
+            .order_by(EvidenceRow.published_at.desc(), EvidenceRow.evidence_id)
+        )
+    )
+
+
+def history_of(session: Session, commitment_id: str) -> list[StatusRow]:
+    return list(
+        session.scalars(
+            select(StatusRow).where(StatusRow.commitment_id == commitment_id).order_by(StatusRow.id)
+        )
+    )
+
+
+def changes_since(session: Session, since: datetime) -> list[tuple[StatusRow, str | None]]:
+    """Automatic status decisions stored since `since`, each with the status before it."""
+    rows = session.scalars(
+        select(StatusRow)
+        .where(StatusRow.manual.is_(False), StatusRow.decided_at >= since)
+        .order_by(StatusRow.decided_at.desc(), StatusRow.id.desc())
+    ).all()
+    out: list[tuple[StatusRow, str | None]] = []
+    for row in rows:
+        before = session.scalar(
+            select(StatusRow.status)
+            .where(
+                StatusRow.commitment_id == row.commitment_id,
+                StatusRow.manual.is_(False),
+                StatusRow.id < row.id,
+            )
+            .order_by(StatusRow.id.desc())
+            .limit(1)
+        )
+        out.append((row, before))
+    return out
+
+
+def evidence_since(session: Session, since: datetime) -> list[EvidenceRow]:
+    return list(
+        session.scalars(
+            select(EvidenceRow)
+            .where(EvidenceRow.received_at >= since)
+            .order_by(EvidenceRow.published_at.desc())
+        )
+    )

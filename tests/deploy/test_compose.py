@@ -140,6 +140,7 @@ def test_topic_service_creates_exactly_the_event_topics(compose: ComposeFile) ->
         events.EVIDENCE_TOPIC,
         events.STATUS_TOPIC,
         events.DEADLETTER_TOPIC,
+        events.CRAWLS_TOPIC,
     }
     assert "--if-not-exists" in script  # re-running `up` must not fail
 

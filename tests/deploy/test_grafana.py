@@ -27,7 +27,7 @@ from tests.deploy.yaml_files import load_yaml
 DASHBOARDS_DIR = GRAFANA_DIR / "dashboards"
 DATASOURCES = GRAFANA_DIR / "provisioning" / "datasources" / "prometheus.yml"
 PROVIDERS = GRAFANA_DIR / "provisioning" / "dashboards" / "luqiao.yml"
-EXPECTED_DASHBOARDS = {"luqiao-commitments.json", "luqiao-pipeline.json"}
+EXPECTED_DASHBOARDS = {"luqiao-commitments.json", "luqiao-commitment.json", "luqiao-pipeline.json"}
 
 DASHBOARDS = load_dashboards(DASHBOARDS_DIR)
 
@@ -159,3 +159,31 @@ def test_panels_fit_the_grid_without_overlapping(file_name: str) -> None:
             for y in range(grid["y"], grid["y"] + grid["h"]):
                 other = cells.setdefault((x, y), panel["title"])
                 assert other == panel["title"], f"{panel['title']} overlaps {other}"
+
+
+def test_commitment_drill_down_is_driven_by_its_commitment_variable() -> None:
+    dashboard = DASHBOARDS["luqiao-commitment.json"]
+    (variable,) = dashboard["templating"]["list"]
+    assert variable["name"] == "commitment" and not variable.get("multi")
+    assert label_values_selector(variable["query"]["query"]) == "luqiao_commitment_status"
+    for query in panel_queries("luqiao-commitment.json", dashboard):
+        assert 'commitment_id="$commitment"' in query.expr, query.panel
+
+
+def test_status_colours_follow_the_pages_red_amber_green() -> None:
+    """The dashboards colour a status as the web page does, and name it in Chinese."""
+    from services.tracker.status_rules import STATUS_LABELS, STATUS_RAG
+
+    colours = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
+    panel = next(
+        p for p in iter_panels(DASHBOARDS["luqiao-commitments.json"])
+        if p["title"] == "Commitments by status"
+    )  # fmt: skip
+    seen = {}
+    for override in panel["fieldConfig"]["overrides"]:
+        props = {p["id"]: p["value"] for p in override["properties"]}
+        seen[override["matcher"]["options"]] = props
+    assert set(seen) == set(STATUS_LABELS)
+    for status, props in seen.items():
+        assert props["color"]["fixedColor"] == colours[STATUS_RAG[status]], status
+        assert props["displayName"].startswith(STATUS_LABELS[status]), status

@@ -3,6 +3,7 @@ Alertmanager configuration, checked by the tools of the same projects (promtool,
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,26 @@ def test_alertmanager_container_reads_the_checked_file(compose: ComposeFile) -> 
     target = compose.mount_target_of(ALERTMANAGER_CONFIG)
     assert target is not None
     assert f"--config.file={target}" in compose.command("alertmanager")
+
+
+ROUTES: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "data" / "alertmanager_routes.json").read_text("utf-8")
+)
+
+
+@pytest.mark.parametrize("case", ROUTES["routes"], ids=lambda c: c["labels"]["alertname"])
+def test_alertmanager_routes_each_alert_to_its_receiver(case: dict[str, Any]) -> None:
+    amtool = require_tool("amtool", "prometheus-alertmanager", required_in_ci=True)
+    labels = [f"{k}={v}" for k, v in case["labels"].items()]
+    result = _run([amtool, "config", "routes", "test",
+                   f"--config.file={ALERTMANAGER_CONFIG}", *labels])  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == case["receiver"]
+
+
+def test_alertmanager_example_has_email_and_webhook_receivers() -> None:
+    receivers = {r["name"]: r for r in load_yaml(ALERTMANAGER_CONFIG)["receivers"]}
+    for name in ROUTES["email_receivers"]:
+        assert all("@" in c["to"] for c in receivers[name]["email_configs"]), name
+    for name in ROUTES["webhook_receivers"]:
+        assert all(c["url"].startswith("http") for c in receivers[name]["webhook_configs"]), name

@@ -29,13 +29,14 @@ def test_documents_name_every_topic_and_event(tmp_path: Path) -> None:
         "luqiao.articles", "luqiao.evidence", "luqiao.deadletter"
     }  # fmt: skip
     assert {c["address"] for c in tracker["channels"].values()} == {
-        "luqiao.evidence", "luqiao.status", "luqiao.deadletter"
+        "luqiao.evidence", "luqiao.crawls", "luqiao.status", "luqiao.deadletter"
     }  # fmt: skip
     schemas = extractor["components"]["schemas"]
     assert (
         "ArticleFetched" in schemas and "schema_version" in schemas["ArticleFetched"]["properties"]
     )
     assert "StatusChanged" in tracker["components"]["schemas"]
+    assert "CrawlReport" in json.dumps(tracker["components"])
 
 
 def test_committed_openapi_is_current(tmp_path: Path) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from services.events import CHINA_TZ, EvidenceFound, Figure, Stage, article_id_for, evidence_id_for
+
+if TYPE_CHECKING:
+    from services.tracker.service import TrackerService
 
 
 def make_evidence(
@@ -18,6 +22,8 @@ def make_evidence(
     done: float | None = None,
     unit: str = "个",
     reasons: tuple[str, ...] = (),
+    title: str = "测试文章",
+    quote: str = "引文",
 ) -> EvidenceFound:
     article_id = article_id_for(url)
     figures = (
@@ -30,11 +36,11 @@ def make_evidence(
         commitment_id=commitment_id,
         article_id=article_id,
         url=url,
-        title="测试文章",
+        title=title,
         published_at=datetime.combine(date.fromisoformat(day), time(9), CHINA_TZ),
-        quote="引文",
+        quote=quote,
         quote_start=0,
-        quote_end=2,
+        quote_end=len(quote),
         stage=stage,
         figures=figures,
         confidence=confidence,
@@ -42,3 +48,26 @@ def make_evidence(
         html_sha256=revision,
         extractor_version="test",
     )
+
+
+# Reports dated after the 2025 deadlines saying the work goes on: the evidence that makes
+# a commitment overdue (silence never does).
+AFTER_DEADLINE_DAY = "2026-01-10"
+MINI_2025 = ("t25-old-housing", "t25-dead-end-roads", "t25-green-axis", "t25-science-park",
+             "t25-school", "t25-gdp")  # fmt: skip
+
+
+def report_unfinished_after_deadline(
+    tracker: TrackerService,
+    commitment_ids: tuple[str, ...] = MINI_2025,
+    stored_as_of: date = date(2025, 6, 1),
+) -> None:
+    """Store a still-in-progress report from January 2026 for each commitment, while the
+    tracker's day is still `stored_as_of`: nothing changes now, and a re-evaluation after
+    that January day turns each of them overdue."""
+    batch = [
+        make_evidence(cid, f"https://www.luqiao.gov.cn/art/2026/1/10/{cid}.html",
+                      AFTER_DEADLINE_DAY, Stage.IN_PROGRESS)
+        for cid in commitment_ids
+    ]  # fmt: skip
+    tracker.handle_batch(batch, as_of=stored_as_of)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from services.events import EvidenceFound, Stage
+from services.events import CrawlReport, EvidenceFound, Stage
 from services.tracker.service import TrackerService
 from tests.tracker.evidence_factory import make_evidence
 
@@ -52,7 +52,8 @@ def _evidence(item: dict[str, Any]) -> EvidenceFound:
 
 
 def seed_ledger(service: TrackerService) -> SeededLedger:
-    """Start the tracker and store both batches, noting the time between them."""
+    """Start the tracker, store both batches (noting the time between them) and the
+    crawler's reports."""
     spec = ledger_spec()
     service.start(as_of=date.fromisoformat(spec["start_as_of"]))
     as_of = date.fromisoformat(spec["as_of"])
@@ -63,4 +64,6 @@ def seed_ledger(service: TrackerService) -> SeededLedger:
     time.sleep(0.01)
     for batch in batches[1:]:
         service.handle_batch(batch, as_of=as_of)
+    for crawl in spec.get("crawls", []):
+        service.record_crawl(CrawlReport.model_validate(crawl))
     return SeededLedger(spec, batches, between)

@@ -18,6 +18,7 @@ from services.tracker.models import NotificationRow, SubscriptionRow
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
 from tests.catalog_fixtures import mini_by_id, mini_catalog
+from tests.tracker.evidence_factory import report_unfinished_after_deadline
 
 CASES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parents[1] / "data" / "alerts" / "scope_cases.json").read_text("utf-8")
@@ -74,6 +75,7 @@ def test_a_replayed_change_notifies_each_subscriber_once(tracker: TrackerService
     axis_fans = subscribe(tracker, "keyword", "中央绿轴")
     matcher = SubscriptionMatcher(tracker.catalog)
     tracker.add_listener(matcher)
+    report_unfinished_after_deadline(tracker)
     changes = tracker.reevaluate(as_of=date(2026, 1, 15))  # the 2025 deadlines pass
     assert {c.new_status for c in changes} == {"overdue"}
     axis = [c for c in changes if c.commitment_id == "t25-green-axis"]
@@ -106,6 +108,7 @@ def test_notification_carries_the_commitment_and_waits_for_its_channel(
         s.get(SubscriptionRow, off).active = False  # type: ignore[union-attr]
     feed_only = subscribe(tracker, "section", "着力指标回升")
     tracker.add_listener(SubscriptionMatcher(tracker.catalog))
+    report_unfinished_after_deadline(tracker)
     tracker.reevaluate(as_of=date(2026, 1, 15))
     with tracker.sessions() as s:
         rows = {n.subscription_id: n for n in s.scalars(select(NotificationRow))}

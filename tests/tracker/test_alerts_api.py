@@ -19,6 +19,7 @@ from services.tracker.settings import TrackerSettings
 from services.tracker.subscriptions_api import subscriptions_router
 from services.tracker.webhooks import deliver_due
 from tests.catalog_fixtures import mini_catalog
+from tests.tracker.evidence_factory import report_unfinished_after_deadline
 
 TOKEN = "auditor-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -109,6 +110,7 @@ def test_deliveries_endpoint_shows_the_log(client: TestClient, tracker: TrackerS
               "webhook_url": "http://127.0.0.1:9/hook"},
         headers=AUTH,
     ).json()  # fmt: skip
+    report_unfinished_after_deadline(tracker, ("t25-gdp",))
     tracker.reevaluate(as_of=date(2026, 1, 15))
     assert deliver_due(tracker.sessions, tracker.settings, datetime.now(UTC)) == 1
     log = client.get(f"/api/subscriptions/{made['id']}/deliveries", headers=AUTH).json()

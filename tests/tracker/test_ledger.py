@@ -3,7 +3,7 @@ the review queue, retirement, and statuses from the first run."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -11,7 +11,7 @@ from services.events import Stage
 from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
 from services.tracker.service import TrackerService
 from tests.catalog_fixtures import mini_catalog
-from tests.tracker.evidence_factory import make_evidence
+from tests.tracker.evidence_factory import make_evidence, report_unfinished_after_deadline
 
 URL = "https://www.luqiao.gov.cn/art/2025/6/1/art_1229_1.html"
 
@@ -21,10 +21,27 @@ def _count(tracker: TrackerService, model: type) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_first_run_marks_passed_deadlines_overdue(tracker: TrackerService) -> None:
+def test_first_run_after_the_deadlines_finds_no_evidence_not_overdue(
+    tracker: TrackerService,
+) -> None:
+    """Silence is not a verdict: without evidence nothing is overdue, even past its deadline."""
     changes = tracker.start(as_of=date(2026, 1, 15))
-    assert {c.new_status for c in changes} == {"overdue"}
+    assert {c.new_status for c in changes} == {"no_evidence"}
     assert len(changes) == len(mini_catalog())
+    assert all("rule:no_evidence" in c.reasons for c in changes)
+
+
+def test_a_report_after_the_deadline_that_the_work_goes_on_makes_it_overdue(
+    tracker: TrackerService,
+) -> None:
+    tracker.start(as_of=date(2025, 6, 1))
+    report_unfinished_after_deadline(tracker, ("t25-green-axis", "t24-green-axis"))
+    changes = tracker.reevaluate(as_of=date(2026, 1, 15))
+    by_id = {c.commitment_id: c for c in changes}
+    assert by_id["t25-green-axis"].new_status == "overdue"
+    assert "rule:unfinished_after_deadline" in by_id["t25-green-axis"].reasons
+    # The 2024 one is ongoing work (加快…建设): it has no finish line.
+    assert by_id["t24-green-axis"].new_status == "ongoing"
 
 
 def test_evidence_is_stored_once_and_a_replay_changes_nothing(tracker: TrackerService) -> None:
@@ -57,7 +74,8 @@ def test_a_corrected_article_supersedes_its_own_evidence_and_keeps_both(
     assert rows[before.evidence_id].superseded_by == after.evidence_id
     assert rows[after.evidence_id].superseded_by is None
     assert [c.new_status for c in changes] == ["stalled"]
-    assert "rule:regression:延期" in changes[0].reasons
+    assert "rule:delay_reported" in changes[0].reasons
+    assert any("延期" in r for r in changes[0].reasons)
 
 
 def test_low_confidence_evidence_waits_for_review_then_counts(tracker: TrackerService) -> None:
@@ -138,3 +156,24 @@ def test_one_batch_with_a_duplicate_and_two_revisions(tracker: TrackerService) -
         rows[r2.evidence_id].superseded_by is None and rows[other.evidence_id].superseded_by is None
     )
     assert sorted(c.commitment_id for c in changes) == ["t25-green-axis", "t25-school"]
+
+
+def test_decisions_of_the_older_rules_are_decided_again_once(tracker: TrackerService) -> None:
+    """A ledger written before the reasons were Chinese (and "overdue" meant only a passed
+    deadline) is re-decided on the next pass, then left alone."""
+    tracker.start(as_of=date(2025, 6, 1))
+    with tracker.sessions.begin() as s:
+        for cid, status, rule, reason in (
+            ("t25-green-axis", "overdue", "deadline_passed", "deadline 2025-12-31 passed"),
+            ("t25-gdp", "no_evidence", "no_evidence", "no evidence found"),
+        ):
+            s.add(StatusRow(
+                commitment_id=cid, status=status, schedule=None, progress_ratio=None,
+                as_of=date(2026, 1, 2), rule=rule, reasons=[reason], evidence_ids=[],
+                manual=False, status_event_id=f"legacy-{cid}", decided_at=datetime.now(UTC),
+            ))  # fmt: skip
+    changes = {c.commitment_id: c for c in tracker.reevaluate(as_of=date(2026, 1, 15))}
+    assert set(changes) == {"t25-green-axis", "t25-gdp"}
+    assert changes["t25-green-axis"].new_status == "no_evidence"
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in c.reasons[1]) for c in changes.values())
+    assert tracker.reevaluate(as_of=date(2026, 1, 16)) == []

@@ -17,6 +17,7 @@ from prometheus_client.samples import Sample
 
 from services.tracker.api import create_api
 from services.tracker.service import TrackerService
+from services.tracker.status_rules import Status
 from tests.catalog_fixtures import mini_catalog
 from tests.deploy.documented_metrics import documented_metrics
 from tests.live_server import serving
@@ -92,7 +93,7 @@ def test_per_commitment_series_follow_the_ledger(
         assert value("luqiao_commitment_status", commitment_id=commitment.id, status=status) == 1
         statuses = [s for s in exposed["luqiao_commitment_status"][1]
                     if s.labels["commitment_id"] == commitment.id]  # fmt: skip
-        assert sum(s.value for s in statuses) == 1 and len(statuses) == 9
+        assert sum(s.value for s in statuses) == 1 and len(statuses) == len(Status)
     quantitative = seeded.spec["quantitative"]
     assert value(
         "luqiao_commitment_target_progress_ratio", commitment_id=quantitative["commitment"]

@@ -4,12 +4,15 @@ crawl banner are SQL), with the security headers that keep archived HTML inert."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.tracker.app import tracker_api
 from services.tracker.service import TrackerService
+from services.tracker.settings import TrackerSettings
 from tests.tracker.seeded_ledger import SeededLedger, seed_ledger
 
 
@@ -65,3 +68,47 @@ def test_unknown_commitment_and_archive_are_404_pages(client: TestClient) -> Non
 def test_a_bad_since_date_falls_back_with_a_notice(client: TestClient) -> None:
     page = client.get("/changes", params={"since": "yesterday"}).text
     assert "日期“yesterday”无效" in page
+
+
+def test_related_commitments_link_both_ways_on_the_real_catalog(tmp_path: Path) -> None:
+    """The catalog's carried-over links (restated_in / restates) appear on both pages."""
+    from services.catalog import load_catalog
+
+    catalog = load_catalog()
+    earlier = next(c for c in catalog if any(r.relation == "restated_in" for r in c.related))
+    later_id = next(r.id for r in earlier.related if r.relation == "restated_in")
+    tracker = TrackerService(TrackerSettings(database_url=f"sqlite:///{tmp_path / 't.db'}"))
+    with TestClient(tracker_api(tracker)) as client:
+        page = client.get(f"/commitments/{earlier.id}").text
+        assert f'href="/commitments/{later_id}"' in page and "次年工作报告再次部署" in page
+        back = client.get(f"/commitments/{later_id}").text
+        assert f'href="/commitments/{earlier.id}"' in back and "承接上年工作报告" in back
+        overview = client.get("/")
+        assert overview.status_code == 200
+        assert overview.text.count("<tr data-id=") == len(catalog)
+    tracker.engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("today", "formula", "verdict"),
+    [
+        ("2025-09-30", "序时进度 = 已过月数 ÷ 12 = 9 ÷ 12 = 75%", "不低于序时进度"),
+        (
+            "2025-11-30",
+            "序时进度 = 已过月数 ÷ 12 = 11 ÷ 12 = 92%",
+            "低于序时进度，按规则为进度滞后",
+        ),
+    ],
+)
+def test_target_bar_states_the_schedule_formula_before_the_deadline(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, today: str, formula: str, verdict: str
+) -> None:
+    """3 of 4 老旧小区 reported: on schedule at the end of September, behind at the end of
+    November (the published rule: below 11/12 by November)."""
+    import services.tracker.web_routes as web_routes
+
+    monkeypatch.setattr(web_routes, "today_in_china", lambda: date.fromisoformat(today))
+    page = client.get("/commitments/t25-old-housing").text
+    assert formula in page and verdict in page
+    assert "已报道 3 / 目标 4个" in page

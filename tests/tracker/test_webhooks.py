@@ -18,6 +18,7 @@ from services.tracker.alerts import SubscriptionMatcher, utc_now
 from services.tracker.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
 from services.tracker.service import TrackerService
 from services.tracker.webhooks import backoff_delay, deliver_due, run_delivery_loop
+from tests.tracker.evidence_factory import report_unfinished_after_deadline
 from tests.webhook_receiver import Receiver, running_receiver
 
 BACKOFF_S = 0.5
@@ -43,8 +44,10 @@ def subscribe(tracker: TrackerService, scope: str, value: str, url: str, secret:
 
 
 def overdue_changes(tracker: TrackerService) -> None:
-    """Start before the 2025 deadlines, then re-evaluate after them: six changes."""
+    """Start before the 2025 deadlines, learn that each 2025 commitment was unfinished
+    after its deadline, then re-evaluate after them: six changes to overdue."""
     tracker.add_listener(SubscriptionMatcher(tracker.catalog))
+    report_unfinished_after_deadline(tracker)
     tracker.reevaluate(as_of=date(2026, 1, 15))
 
 
@@ -169,7 +172,7 @@ async def test_the_background_loop_delivers_and_stops_when_asked(
 ) -> None:
     tracker.start(as_of=date(2025, 6, 1))
     subscribe(tracker, "keyword", "中央绿轴", receiver.url, "k")
-    overdue_changes(tracker)  # one 2025 green-axis change; the 2024 one was overdue already
+    overdue_changes(tracker)  # one 2025 green-axis change; the 2024 one is ongoing work
     stop = asyncio.Event()
     loop = asyncio.create_task(
         run_delivery_loop(tracker.sessions, tracker.settings, interval_seconds=0.05, stop=stop)
