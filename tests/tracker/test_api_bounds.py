@@ -25,6 +25,7 @@ from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
 from services.tracker.subscriptions_api import subscriptions_router
 from tests.catalog_fixtures import mini_catalog
+from tests.tracker.evidence_factory import report_unfinished_after_deadline
 
 TOKEN = "auditor-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -147,6 +148,7 @@ def test_a_stored_name_xml_cannot_carry_does_not_break_its_feed(
                 created_at=utc_now(),
             )  # fmt: skip
         )
+    report_unfinished_after_deadline(tracker)  # reports the daily pass turns overdue,
     tracker.reevaluate(as_of=date(2026, 1, 15))  # a change the feed must show
     answer = client.get("/feeds/old-row.atom")
     assert answer.status_code == 200, answer.text
