@@ -26,6 +26,7 @@ from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
 from services.tracker.webhooks import deliver_due
 from tests.catalog_fixtures import mini_catalog
+from tests.tracker.evidence_factory import report_unfinished_after_deadline
 
 HUGE_BYTES = 1_500_000_000
 CHUNK = b"x" * (1 << 20)
@@ -132,6 +133,7 @@ def one_delivery(tracker: TrackerService, url: str) -> tuple[float, DeliveryAtte
                 created_at=utc_now(),
             )  # fmt: skip
         )
+    report_unfinished_after_deadline(tracker)  # evidence the pass turns overdue
     tracker.reevaluate(as_of=date(2026, 1, 15))
     started = time.monotonic()
     assert deliver_due(tracker.sessions, tracker.settings, datetime.now(UTC)) == 1

@@ -35,6 +35,7 @@ from services.tracker.webhook_targets import (
 )
 from services.tracker.webhooks import deliver_due
 from tests.catalog_fixtures import mini_catalog
+from tests.tracker.evidence_factory import report_unfinished_after_deadline
 from tests.webhook_receiver import Receiver, running_receiver
 
 TOKEN = "auditor-token"
@@ -161,6 +162,7 @@ def test_a_stored_private_target_is_refused_when_delivering(
     tracker: TrackerService, receiver: Receiver
 ) -> None:
     stored_subscription(tracker, receiver.url)  # loopback, and no allow-list
+    report_unfinished_after_deadline(tracker)  # evidence the pass turns overdue
     tracker.reevaluate(as_of=date(2026, 1, 15))
     assert deliver_due(tracker.sessions, tracker.settings, datetime.now(UTC)) == 1
     assert receiver.received == []
@@ -180,6 +182,7 @@ def test_a_dns_answer_that_changes_after_creation_does_not_reach_inside(
 
     check_target(url, AllowList(), resolver=rebinding_dns)  # creation passes
     stored_subscription(tracker, url)
+    report_unfinished_after_deadline(tracker)  # evidence the pass turns overdue
     tracker.reevaluate(as_of=date(2026, 1, 15))
     deliver_due(tracker.sessions, tracker.settings, datetime.now(UTC), resolver=rebinding_dns)
     assert receiver.received == []
@@ -198,6 +201,7 @@ def test_the_connection_goes_to_the_checked_address_with_the_name_in_host(
         return [LOOPBACK]
 
     stored_subscription(service, f"http://hooks.example.org:{port}/hook")
+    report_unfinished_after_deadline(service)  # evidence the pass turns overdue
     service.reevaluate(as_of=date(2026, 1, 15))
     deliver_due(service.sessions, service.settings, datetime.now(UTC), resolver=dns)
     service.engine.dispose()
@@ -212,6 +216,7 @@ def test_redirects_are_not_followed(tmp_path: Path) -> None:
         outer.script.append(302)
         outer.location = inner.url
         stored_subscription(service, outer.url)
+        report_unfinished_after_deadline(service)  # evidence the pass turns overdue
         service.reevaluate(as_of=date(2026, 1, 15))
         deliver_due(service.sessions, service.settings, datetime.now(UTC))
         assert len(outer.received) == 1 and inner.received == []
@@ -241,6 +246,7 @@ def test_https_to_the_pinned_address_checks_the_certificate_of_the_name(
     with running_receiver(tls=server_tls) as rec:
         port = int(rec.url.rsplit(":", 1)[1].split("/")[0])
         stored_subscription(service, f"https://hooks.example.org:{port}/hook")
+        report_unfinished_after_deadline(service)  # evidence the pass turns overdue
         service.reevaluate(as_of=date(2026, 1, 15))
         deliver_due(service.sessions, service.settings, datetime.now(UTC), resolver=dns)
         got = list(rec.received)
@@ -258,6 +264,7 @@ def test_a_stored_url_that_cannot_be_used_fails_its_attempt_not_the_pass(
     tracker: TrackerService, url: str
 ) -> None:
     stored_subscription(tracker, url)
+    report_unfinished_after_deadline(tracker)  # evidence the pass turns overdue
     tracker.reevaluate(as_of=date(2026, 1, 15))
     assert deliver_due(tracker.sessions, tracker.settings, datetime.now(UTC)) == 1
     ((status, error),) = attempts(tracker)
