@@ -77,7 +77,7 @@ def test_kafka_down_fails_loudly_and_marks_nothing_seen(
     with pytest.raises(CrawlFailed, match="(?i)kafka"):
         crawl_subprocess(overrides, "kafka", timeout=120)
     assert not any("/art/" in path for path in fixture_site.counts())
-    engine = create_engine(overrides["database_url"])
+    engine = create_engine(overrides["state_url"])
     if inspect(engine).has_table("crawler_pages"):
         with engine.connect() as connection:
             assert connection.execute(text("select count(*) from crawler_pages")).scalar() == 0

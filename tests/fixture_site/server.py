@@ -216,6 +216,10 @@ def _make_handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
             if path == "/robots.txt" and data.robots_txt is not None:
                 self._send(method, path, 200, data.robots_txt.encode(), "text/plain")
                 return
+            if path in ("/", "/index.html") and data.home_page() is not None:
+                home = data.home_page() or ""
+                self._send(method, path, 200, home.encode(), "text/html; charset=utf-8")
+                return
             if path.startswith("/col/col") and path.endswith("/index.html"):
                 column_id = path.removeprefix("/col/col").removesuffix("/index.html")
                 page = data.column_page(column_id)

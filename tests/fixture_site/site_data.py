@@ -219,6 +219,19 @@ class SiteData:
             "</datastore>"
         )
 
+    def home_page(self) -> str | None:
+        """The home page: its navigation links every column (and a few the crawler skips)."""
+        template = self.templates.get("home")
+        if template is None:
+            return None
+        entries = [(c.id, c.name) for c in self.columns.values()]
+        entries += [(x["id"], x["name"]) for x in self.config.get("navigation_extra", [])]
+        links = "\n".join(
+            f'    <li><a href="/col/col{cid}/index.html" target="_self">{html.escape(name)}</a></li>'
+            for cid, name in entries
+        )
+        return self._fill(template, {"site_name": self.site_name, "nav_links": links})
+
     # ---- articles ----------------------------------------------------------------------
     def article_page(self, article: Article, origin: str) -> bytes:
         paragraphs = [html.escape(p) for p in article.paragraphs]
