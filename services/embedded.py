@@ -1,73 +1,107 @@
-"""The one-process mode: crawler, extractor and tracker handlers wired by direct
-calls, no Kafka, a SQLite file, the tracker's HTTP port.
+"""The one-process mode: crawler, extractor and tracker handlers wired by direct calls,
+no Kafka, a SQLite file, the tracker's HTTP port.
 
 Each poll runs the Scrapy crawl in a child process (Scrapy's reactor cannot be
-restarted in one process) that writes JSON lines; every article is then handed
-to the same `ExtractorHandler` and `TrackerService` the Kafka services use.
+restarted in one process). The child hands articles over through the durable
+hand-off queue in the crawler's state store (``services.crawler.handoff``): it
+commits each article there before marking it seen. This process drains the
+queue, while the child crawls and after it exits, into the same
+``ExtractorHandler`` and ``TrackerService`` the Kafka services use, and deletes
+an entry only once the tracker stored its evidence. A start drains what a crash
+left behind before it crawls; the tracker's ingest is idempotent by
+``evidence_id``, so an entry fed twice stores nothing twice. The child dies with
+this process. Each poll ends with a ``CrawlReport`` handed to the tracker.
 """
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
+from services.crawler.handoff import HandoffQueue
+from services.crawler.run import CrawlFailed, child_summary, crawl_child, failed_summary
+from services.crawler.summary import CrawlSummary
 from services.extractor.handler import ExtractorHandler
 from services.tracker.service import TrackerService
 
 log = structlog.get_logger("embedded")
+DRAIN_EVERY_SECONDS = 1.0
 
 
 @dataclass
 class PollResult:
-    articles: int
-    evidence: int
-    status_changes: int
-    dead_letters: int
+    articles: int = 0
+    evidence: int = 0
+    status_changes: int = 0
+    dead_letters: int = 0
+
+    def add(self, other: PollResult) -> None:
+        self.articles += other.articles
+        self.evidence += other.evidence
+        self.status_changes += other.status_changes
+        self.dead_letters += other.dead_letters
 
 
 class EmbeddedPipeline:
-    def __init__(self, extractor: ExtractorHandler, tracker: TrackerService) -> None:
+    def __init__(
+        self, extractor: ExtractorHandler, tracker: TrackerService, queue: HandoffQueue
+    ) -> None:
         self.extractor = extractor
         self.tracker = tracker
+        self.queue = queue
 
-    def feed_jsonl(self, path: Path) -> PollResult:
-        """Hand every article of a crawl's JSON-lines output to the handlers."""
-        articles = evidence = changes = dead = 0
-        with path.open("rb") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                articles += 1
-                outcome = self.extractor.handle_raw(line.rstrip(b"\n"))
+    def drain(self, batch: int = 100) -> PollResult:
+        """Hand every queued article to the handlers; acknowledge each once it is stored."""
+        result = PollResult()
+        while entries := self.queue.pending(batch):
+            for entry in entries:
+                result.articles += 1
+                outcome = self.extractor.handle_raw(entry.payload)
                 if outcome.dead is not None:
-                    dead += 1
-                    log.warning("article rejected", reason=outcome.dead.reason)
+                    result.dead_letters += 1
+                    log.warning("article refused", seq=entry.seq, reason=outcome.dead.reason)
+                    self.queue.refuse(entry.seq, outcome.dead.reason)
                     continue
-                evidence += len(outcome.evidence)
                 if outcome.evidence:
-                    changes += len(self.tracker.handle_batch(outcome.evidence))
-        return PollResult(articles, evidence, changes, dead)
+                    result.evidence += len(outcome.evidence)
+                    result.status_changes += len(self.tracker.handle_batch(outcome.evidence))
+                self.queue.ack(entry.seq)
+        return result
+
+    def poll(self, crawl_overrides: dict[str, Any], stop: threading.Event) -> CrawlSummary:
+        """One crawl in a child, drained as it goes; the poll's report goes to the tracker."""
+        result = self.drain()  # what an earlier crash left behind goes first
+        started = datetime.now(UTC)
+        try:
+            with crawl_child(crawl_overrides, "queue") as (child, summary_file):
+                while child.poll() is None:
+                    result.add(self.drain())
+                    stop.wait(DRAIN_EVERY_SECONDS)
+                result.add(self.drain())
+                summary = child_summary(child, summary_file, started)
+        except CrawlFailed as exc:
+            summary = exc.summary or failed_summary(str(exc), started)
+            log.error("crawl failed", reason=str(exc))
+        result.add(self.drain())
+        site_url = str(crawl_overrides.get("site_url", ""))
+        self.tracker.record_crawl(summary.report(site_url))
+        log.info("poll done", crawl=summary.log_line(), **result.__dict__)
+        return summary
 
 
 def poll_loop(
     pipeline: EmbeddedPipeline,
-    crawl_overrides: dict[str, object],
+    crawl_overrides: dict[str, Any],
     poll_minutes: float,
     stop: threading.Event,
 ) -> None:
-    from services.crawler.run import crawl_once_subprocess
-
     while not stop.is_set():
-        with tempfile.TemporaryDirectory(prefix="luqiao-poll-") as tmp:
-            out = Path(tmp) / "articles.jsonl"
-            try:
-                summary = crawl_once_subprocess(crawl_overrides, out)
-                result = pipeline.feed_jsonl(out) if out.exists() else PollResult(0, 0, 0, 0)
-                log.info("poll done", crawl=summary.log_line(), **result.__dict__)
-            except Exception:  # noqa: BLE001 — one bad poll must not end the service
-                log.exception("poll failed; will retry at the next interval")
+        try:
+            pipeline.poll(crawl_overrides, stop)
+        except Exception:  # noqa: BLE001 — one bad poll must not end the service
+            log.exception("poll failed; will retry at the next interval")
         stop.wait(poll_minutes * 60)

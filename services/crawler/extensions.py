@@ -74,7 +74,10 @@ class CrawlSummaryExtension:
                 *([f"not delivered: {fatal}"] if fatal else []),
             ],
             warc_files=sorted(set(stats.get("luqiao/warc_files", []))),
-            columns=[ColumnCrawl(**c) for c in stats.get("luqiao/columns", [])],
+            columns=[
+                ColumnCrawl(**{**c, "new": count(f"column_new/{c['column_id']}")})
+                for c in stats.get("luqiao/columns", [])
+            ],
         )
         self.crawler.stats.set_value(SUMMARY_STAT, summary)
         log.info(summary.log_line())

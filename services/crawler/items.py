@@ -65,6 +65,19 @@ class PageOutcome:
 
 
 @dataclass
+class ArticlesListed:
+    """Articles a list page showed and this poll is about to fetch for the first time.
+
+    Recorded before the column's mark can move past them, so a crash between the
+    list and the article (or a killed crawl) leaves them as work for the next poll.
+    """
+
+    column_id: str | None
+    # (address as listed, list title, list date)
+    entries: list[tuple[str, str | None, str | None]]
+
+
+@dataclass
 class ColumnWalked:
     """One column's list walk in this poll, and the mark it leaves."""
 

@@ -25,10 +25,10 @@ from scrapy.utils.defer import deferred_from_coro
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from services.events import ArticleFetched, ColumnCrawl, canonical_url
+from services.events import ArticleFetched, ColumnCrawl, article_id_for, canonical_url
 
 from .handoff import HandoffQueue
-from .items import ArticlePage, ColumnWalked, PageOutcome
+from .items import ArticlePage, ArticlesListed, ColumnWalked, PageOutcome
 from .publishing import KafkaArticlePublisher, PublisherUnavailable
 from .settings import CrawlerSettings, crawl_settings_of
 from .state_access import CrawlState, expose, open_crawl_state, state_of
@@ -91,6 +91,12 @@ class SeenStorePipeline(_Pipeline):
         if isinstance(item, PageOutcome):
             self._record_outcome(item)
             raise DropItem(f"{item.verdict}: {item.url}", log_level="DEBUG")
+        if isinstance(item, ArticlesListed):
+            self.state.pages.mark_listed(
+                ((url, article_id_for(url), title, day) for url, title, day in item.entries),
+                item.column_id,
+            )
+            raise DropItem(f"listed: {len(item.entries)}", log_level="DEBUG")
         if isinstance(item, ColumnWalked):
             self._record_column(item)
             raise DropItem(f"column walked: {item.column}", log_level="DEBUG")
@@ -151,15 +157,13 @@ class SeenStorePipeline(_Pipeline):
             self.state.marks.save(item.column_id, item.mark, name=item.name, error=item.error)
         assert self.crawler.stats is not None
         columns = self.crawler.stats.get_value(COLUMNS_STAT, [])
-        new = int(self.crawler.stats.get_value(f"luqiao/column_new/{item.column_id}", 0))
         crawl = ColumnCrawl(
             column=item.column,
             column_id=item.column_id,
             name=item.name,
             items_listed=item.items_listed,
-            new=new,
             error=item.error,
-        )
+        )  # its "new" count is filled in when the crawl ends (CrawlSummaryExtension)
         self.crawler.stats.set_value(COLUMNS_STAT, [*columns, crawl.model_dump()])
         if item.error:
             self.inc("column_errors")

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.events import canonical_url
+
 from .state_db import CrawlerPage, open_state, utcnow
 
 
@@ -66,8 +68,12 @@ class SeenPage:
         )
 
     def retry_due(self, now: datetime) -> bool:
-        """A failed page whose next attempt has come (and that was not given up)."""
-        if self.outcome != "failed" or self.gave_up or self.published:
+        """Listed but never fetched (a crawl ended first), or failed with its retry due."""
+        if self.published or self.gave_up:
+            return False
+        if self.outcome == "listed":
+            return True
+        if self.outcome != "failed":
             return False
         return self.next_attempt_at is None or self.next_attempt_at <= now
 
@@ -118,11 +124,34 @@ class SeenStore:
         with Session(self.engine) as session:
             rows = session.scalars(
                 select(CrawlerPage)
-                .where(CrawlerPage.outcome == "failed")
+                .where(CrawlerPage.outcome.in_(("failed", "listed")))
                 .where(CrawlerPage.gave_up.is_(False))
                 .where(CrawlerPage.published.is_(False))
             )
             return [page for page in map(SeenPage.of, rows) if page.retry_due(now)]
+
+    def mark_listed(
+        self, entries: Iterable[tuple[str, str, str | None, str | None]], column_id: str | None
+    ) -> None:
+        """Rows (outcome "listed") for pages about to be fetched for the first time.
+
+        ``entries`` are (address as listed, article id, list title, list date). A page
+        that already has a row keeps it.
+        """
+        now = utcnow()
+        wanted = {canonical_url(url): entry for entry in entries for url in [entry[0]]}
+        if not wanted:
+            return
+        with Session(self.engine) as session, session.begin():
+            known = set(session.scalars(select(CrawlerPage.url).where(CrawlerPage.url.in_(wanted))))
+            for key, (fetch_url, article_id, title, listed_on) in wanted.items():
+                if key in known:
+                    continue
+                row = self._row(session, key, article_id, "listed", now)
+                row.fetch_url = fetch_url
+                row.list_title = title
+                row.list_date = listed_on
+                row.column_id = column_id
 
     def count_given_up(self) -> int:
         with Session(self.engine) as session:

@@ -103,17 +103,15 @@ class CrawlerPage(CrawlerBase):
 
 
 class CrawlerColumn(CrawlerBase):
-    """How far one column's list has been read completely (see ``paging.ColumnMark``)."""
+    """How far one column's list has been read completely (a ``paging.ColumnMark``)."""
 
     __tablename__ = "crawler_columns"
 
     column_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(100))
     newest_date: Mapped[str | None] = mapped_column(String(10))
-    oldest_date: Mapped[str | None] = mapped_column(String(10))
     backfill_done: Mapped[bool] = mapped_column(Boolean, default=False)
-    resume_position: Mapped[int | None] = mapped_column(Integer)
-    resume_total: Mapped[int | None] = mapped_column(Integer)
+    mark: Mapped[str] = mapped_column(Text, default="{}")  # the whole ColumnMark, as JSON
     list_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

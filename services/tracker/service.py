@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.catalog import load_catalog
 from services.catalog.model import Commitment
-from services.events import CHINA_TZ, EvidenceFound, StatusChanged
+from services.events import CHINA_TZ, CrawlReport, EvidenceFound, StatusChanged
 from services.pipeline_metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from services.tracker import ledger
 from services.tracker.database import make_engine, migrate, session_factory
@@ -56,6 +56,20 @@ class TrackerService:
     def add_listener(self, listener: StatusListener) -> None:
         """Called inside the same transaction as the status change (outbox style)."""
         self.listeners.append(listener)
+
+    # PLACEHOLDER from the crawler branch (h-crawler): the tracker helper owns the real
+    # TrackerService.record_crawl (it stores the latest report for the page); at merge,
+    # take the tracker branch's version and drop this one.
+    def record_crawl(self, report: CrawlReport) -> None:
+        """The outcome of one poll (embedded mode); logged until the tracker keeps it."""
+        log.info(
+            "crawl report",
+            crawl_id=report.crawl_id,
+            ok=report.ok,
+            published=report.articles_published,
+            errors=report.errors,
+            last_error=report.last_error,
+        )
 
     def handle_evidence(
         self, evidence: EvidenceFound, as_of: date | None = None

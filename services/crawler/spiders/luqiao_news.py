@@ -30,12 +30,13 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from services.events import CHINA_TZ, article_id_for, canonical_url
 
 from ..article_parsing import ArticleParseError, parse_article
-from ..items import ArticlePage, ColumnWalked, PageOutcome
+from ..items import ArticlePage, ArticlesListed, ColumnWalked, PageOutcome
 from ..list_parsing import (
     ListItem,
     column_name,
@@ -137,7 +138,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
 
     def _due_retries(self) -> Iterator[Request]:
         for page in state_of(self.crawler).pages.due_retries():
-            self._inc("retries")
+            self._inc("resumed" if page.outcome == "listed" else "retries")
             yield self._article_request(
                 page.fetch_url or page.url,
                 page.list_title,
@@ -333,39 +334,40 @@ class LuqiaoNewsSpider(scrapy.Spider):
         )
 
     # ---- deciding what to fetch --------------------------------------------------------
-    def _follow_items(self, items: list[ListItem], column: ResolvedColumn) -> Iterator[Request]:
-        """Requests for the list items worth fetching."""
+    def _follow_items(self, items: list[ListItem], column: ResolvedColumn) -> Iterator[Any]:
+        """Requests for the list items worth fetching; first-time ones are listed first."""
         keys = {item.url: canonical_url(item.url) for item in items}
         seen = state_of(self.crawler).pages.get_many(keys.values())
         now = datetime.now(tz=CHINA_TZ)
+        fetch: list[tuple[ListItem, SeenPage | None]] = []
         for item in items:
             host = (urlsplit(item.url).hostname or "").lower()
             if host not in self.allowed_hosts:
                 self._inc("skipped_offsite")
                 continue
             row = seen.get(keys[item.url])
-            date = _iso(item.date)
-            if row is None:
-                yield self._article_request(
-                    item.url, item.title, date, column.column_id, column.name, None
-                )
+            if row is None or (row.outcome == "listed" and not row.published):
+                fetch.append((item, row))
                 continue
             if row.outcome == "failed" and not row.published:
                 if row.retry_due(now):
-                    yield self._article_request(
-                        item.url, item.title, date, column.column_id, column.name, row
-                    )
+                    fetch.append((item, row))
                 continue
-            listing_changed = row.list_title != item.title or row.list_date != date
+            listing_changed = row.list_title != item.title or row.list_date != _iso(item.date)
             recent = (
                 self.cfg.revisit_days > 0
                 and item.date is not None
                 and now.date() - item.date <= timedelta(days=self.cfg.revisit_days)
             )
             if listing_changed or (recent and row.published):
-                yield self._article_request(
-                    item.url, item.title, date, column.column_id, column.name, row
-                )
+                fetch.append((item, row))
+        first_time = [(i.url, i.title, _iso(i.date)) for i, row in fetch if row is None]
+        if first_time:
+            yield ArticlesListed(column.column_id, first_time)
+        for item, row in fetch:
+            yield self._article_request(
+                item.url, item.title, _iso(item.date), column.column_id, column.name, row
+            )
 
     def _article_request(
         self,
@@ -495,6 +497,8 @@ class LuqiaoNewsSpider(scrapy.Spider):
 
 
 def _failure_text(failure: Failure) -> str:
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status} after retries"
     kind = failure.type.__name__ if failure.type else "error"
     return f"{kind}: {failure.getErrorMessage()}"
 
