@@ -35,6 +35,9 @@ class ArticlePage:
     column_name: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # The address as listed, when the page was reached through redirects: the seen-store
+    # keeps the page under it, so the list entry is recognised on the next poll.
+    listed_url: str | None = None
     # Set by the pipelines.
     is_update: bool = False
 

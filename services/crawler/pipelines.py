@@ -59,7 +59,7 @@ class _Pipeline:
 
     def record(self, item: ArticlePage, outcome: str, **fields: object) -> None:
         self.state.pages.record(
-            canonical_url(item.url),
+            canonical_url(item.listed_url or item.url),
             item.article_id,
             outcome=outcome,
             http_status=item.status,
@@ -70,7 +70,7 @@ class _Pipeline:
             list_title=item.list_title,
             list_date=item.list_date,
             column_id=item.column_id,
-            fetch_url=item.url,
+            fetch_url=item.listed_url or item.url,
             published_at=item.parsed.published_at,
             **fields,
         )
@@ -102,7 +102,7 @@ class SeenStorePipeline(_Pipeline):
             raise DropItem(f"column walked: {item.column}", log_level="DEBUG")
         if not isinstance(item, ArticlePage):
             return item
-        row = self.state.pages.get(canonical_url(item.url))
+        row = self.state.pages.get(canonical_url(item.listed_url or item.url))
         if row is not None and row.published and row.text_sha256 == item.text_sha256:
             self.record(item, "unchanged")
             self.inc("unchanged")

@@ -261,6 +261,21 @@ def _make_handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
             if path in JPAGE_PROXIES:
                 self._jpage(method, path, query, form)
                 return
+            raw = data.raw_pages.get(path)
+            if raw is not None:
+                extra = {
+                    k: v
+                    for k, v in (
+                        ("Location", raw.get("location")),
+                        ("Content-Encoding", raw.get("content_encoding")),
+                    )
+                    if v
+                }
+                body = data.raw_body(raw)
+                self._send(
+                    method, path, int(raw.get("status", 200)), body, raw.get("content_type"), extra
+                )
+                return
             article = data.articles.get(path)
             if article is not None:
                 self._article(method, path, article)

@@ -72,6 +72,9 @@ class LuqiaoNewsSpider(scrapy.Spider):
 
     def configure(self, cfg: CrawlerSettings) -> None:
         self.cfg = cfg
+        # Article requests bypass the dupefilter (so a redirect loop ends in "max
+        # redirections", reported, not in a silent drop); this set keeps one per address.
+        self.requested: set[str] = set()
         self.site = cfg.site_url.rstrip("/")
         self.site_host = (urlsplit(self.site).hostname or "").lower()
         self.allowed_hosts = {self.site_host, *(h.lower() for h in cfg.offsite_allowlist)}
@@ -138,6 +141,9 @@ class LuqiaoNewsSpider(scrapy.Spider):
 
     def _due_retries(self) -> Iterator[Request]:
         for page in state_of(self.crawler).pages.due_retries():
+            if page.url in self.requested:
+                continue
+            self.requested.add(page.url)
             self._inc("resumed" if page.outcome == "listed" else "retries")
             yield self._article_request(
                 page.fetch_url or page.url,
@@ -345,6 +351,9 @@ class LuqiaoNewsSpider(scrapy.Spider):
             if host not in self.allowed_hosts:
                 self._inc("skipped_offsite")
                 continue
+            if keys[item.url] in self.requested:
+                continue
+            self.requested.add(keys[item.url])
             row = seen.get(keys[item.url])
             if row is None or (row.outcome == "listed" and not row.published):
                 fetch.append((item, row))
@@ -389,6 +398,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
             headers=headers,
             callback=self.parse_article,
             errback=self.on_article_error,
+            dont_filter=True,
             meta={
                 "handle_httpstatus_list": ARTICLE_STATUSES,
                 "list_title": list_title,
@@ -401,8 +411,8 @@ class LuqiaoNewsSpider(scrapy.Spider):
     # ---- articles ----------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticlePage | PageOutcome]:
         self._inc("article_responses")
-        url = response.url
         meta = response.meta
+        url = _listed_url(response.request) if response.request else response.url
 
         def outcome(verdict: Any, note: str | None = None, **extra: Any) -> PageOutcome:
             return PageOutcome(
@@ -434,7 +444,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
         body = response.body
         html_sha256 = hashlib.sha256(body).hexdigest()
         try:
-            parsed = parse_article(body, url, _charset(response))
+            parsed = parse_article(body, response.url, _charset(response))
         except (ArticleParseError, RecursionError) as exc:
             reason = (
                 f"unparsable article: {exc}"
@@ -446,8 +456,8 @@ class LuqiaoNewsSpider(scrapy.Spider):
             yield outcome("error", reason, html_sha256=html_sha256)
             return
         yield ArticlePage(
-            url=url,
-            article_id=article_id_for(url),
+            url=response.url,
+            article_id=article_id_for(response.url),
             status=response.status,
             reason=http.HTTPStatus(response.status).phrase,
             response_headers=_header_pairs(response.headers),
@@ -463,6 +473,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
             column_name=meta.get("column_name"),
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
+            listed_url=url if url != response.url else None,
         )
 
     def on_article_error(self, failure: Failure) -> Iterator[PageOutcome]:
@@ -484,16 +495,22 @@ class LuqiaoNewsSpider(scrapy.Spider):
             verdict, text = "error", f"redirect loop: {text}"
         elif failure.check(IgnoreRequest):
             verdict = "error"
-        self.report_error(request.url, text)
+        listed = _listed_url(request)
+        self.report_error(listed, text if listed == request.url else f"{text} (at {request.url})")
         yield PageOutcome(
-            url=request.url,
-            article_id=article_id_for(request.url),
+            url=listed,
+            article_id=article_id_for(listed),
             verdict=verdict,
             note=text,
             list_title=meta.get("list_title"),
             list_date=meta.get("list_date"),
             column_id=meta.get("column_id"),
         )
+
+
+def _listed_url(request: Request) -> str:
+    """The address the list gave, before any redirect."""
+    return str((request.meta.get("redirect_urls") or [request.url])[0])
 
 
 def _failure_text(failure: Failure) -> str:
