@@ -80,7 +80,9 @@ class EmbeddedPipeline:
             with crawl_child(crawl_overrides, "queue") as (child, summary_file):
                 while child.poll() is None:
                     result.add(self.drain())
-                    stop.wait(DRAIN_EVERY_SECONDS)
+                    if stop.wait(DRAIN_EVERY_SECONDS):
+                        child.kill()  # shutting down: what it committed is drained next start
+                        child.wait()
                 result.add(self.drain())
                 summary = child_summary(child, summary_file, started)
         except CrawlFailed as exc:

@@ -8,6 +8,7 @@ seen-store and the event use the hashes and the parsed text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -77,7 +78,7 @@ class ArticlesListed:
 
     column_id: str | None
     # (address as listed, list title, list date)
-    entries: list[tuple[str, str | None, str | None]]
+    entries: Sequence[tuple[str, str | None, str | None]]
 
 
 @dataclass

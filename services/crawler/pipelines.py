@@ -57,7 +57,7 @@ class _Pipeline:
     def state(self) -> CrawlState:
         return state_of(self.crawler)
 
-    def record(self, item: ArticlePage, outcome: str, **fields: object) -> None:
+    def record(self, item: ArticlePage, outcome: str, **fields: Any) -> None:
         self.state.pages.record(
             canonical_url(item.listed_url or item.url),
             item.article_id,
@@ -112,7 +112,7 @@ class SeenStorePipeline(_Pipeline):
 
     def _record_outcome(self, item: PageOutcome) -> None:
         key = canonical_url(item.url)
-        listing = {
+        listing: dict[str, Any] = {
             "list_title": item.list_title,
             "list_date": item.list_date,
             "column_id": item.column_id,
@@ -140,6 +140,7 @@ class SeenStorePipeline(_Pipeline):
             return
         if item.verdict == "unchanged":
             self.inc("unchanged")
+        extra: dict[str, Any] = {"html_sha256": item.html_sha256} if item.html_sha256 else {}
         self.state.pages.record(
             key,
             item.article_id,
@@ -148,8 +149,8 @@ class SeenStorePipeline(_Pipeline):
             note=(item.note or "")[:500] or None,
             etag=item.etag,
             last_modified=item.last_modified,
-            **({"html_sha256": item.html_sha256} if item.html_sha256 else {}),
             **listing,
+            **extra,
         )
 
     def _record_column(self, item: ColumnWalked) -> None:

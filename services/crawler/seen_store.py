@@ -12,6 +12,7 @@ failures; giving up is counted and reported, never silent.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -169,7 +170,7 @@ class SeenStore:
         *,
         outcome: str,
         published: bool | None = None,
-        **fields: object,
+        **fields: Any,
     ) -> None:
         """Insert or update one page's row; ``published`` only ever moves to True here.
 
