@@ -29,6 +29,7 @@ from services.events import ArticleFetched, ColumnCrawl, article_id_for, canonic
 
 from .handoff import HandoffQueue
 from .items import ArticlePage, ArticlesListed, ColumnWalked, PageOutcome
+from .legacy_import import import_legacy_pages
 from .publishing import KafkaArticlePublisher, PublisherUnavailable
 from .settings import CrawlerSettings, crawl_settings_of
 from .state_access import CrawlState, expose, open_crawl_state, state_of
@@ -81,6 +82,7 @@ class SeenStorePipeline(_Pipeline):
 
     def open_spider(self) -> None:
         self._state = open_crawl_state(self.cfg.resolved_state_url())
+        import_legacy_pages(self._state.pages.engine, self.cfg.database_url)
         expose(self.crawler, self._state)
 
     def close_spider(self) -> None:
