@@ -73,10 +73,8 @@ class ColumnMarks:
             row = session.get(CrawlerColumn, column_id)
             return mark_from_json(row.mark) if row is not None else ColumnMark()
 
-    def save(
-        self, column_id: str, mark: ColumnMark, *, name: str | None, error: str | None
-    ) -> None:
-        """Store the mark a poll left, and whether its list read failed (consecutive count)."""
+    def save(self, column_id: str, mark: ColumnMark, *, name: str | None, error: str | None) -> int:
+        """Store the mark a poll left; returns for how many polls in a row the list failed."""
         with Session(self.engine) as session, session.begin():
             row = session.get(CrawlerColumn, column_id)
             if row is None:
@@ -89,3 +87,4 @@ class ColumnMarks:
             row.list_failures = (row.list_failures or 0) + 1 if error else 0
             row.last_error = error[:500] if error else None
             row.updated_at = utcnow()
+            return row.list_failures

@@ -156,8 +156,11 @@ class SeenStorePipeline(_Pipeline):
         )
 
     def _record_column(self, item: ColumnWalked) -> None:
+        error = item.error
         if item.column_id is not None and item.mark is not None:
-            self.state.marks.save(item.column_id, item.mark, name=item.name, error=item.error)
+            failing = self.state.marks.save(item.column_id, item.mark, name=item.name, error=error)
+            if error and failing > 1:
+                error = f"{error} (连续 {failing} 次 / {failing} polls in a row)"
         assert self.crawler.stats is not None
         columns = self.crawler.stats.get_value(COLUMNS_STAT, [])
         crawl = ColumnCrawl(
@@ -165,12 +168,12 @@ class SeenStorePipeline(_Pipeline):
             column_id=item.column_id,
             name=item.name,
             items_listed=item.items_listed,
-            error=item.error,
+            error=error,
         )  # its "new" count is filled in when the crawl ends (CrawlSummaryExtension)
         self.crawler.stats.set_value(COLUMNS_STAT, [*columns, crawl.model_dump()])
-        if item.error:
+        if error:
             self.inc("column_errors")
-            log.error("column %s (%s): %s", item.column, item.column_id, item.error)
+            log.error("column %s (%s): %s", item.column, item.column_id, error)
 
 
 class DuplicateContentPipeline(_Pipeline):

@@ -35,13 +35,21 @@ def test_a_list_page_down_on_the_first_poll_is_read_once_it_heals(
     missed = older - first_urls
     assert len(missed) >= 4  # pages 2 and 3 were not read
 
+    # Still down on the next poll: said so, with how long it has been failing.
+    fixture_site.fail_requests(JPAAS_API, '"pageNo":2,', times=3)
+    still, still_events = run_crawl()
+    [column] = [c for c in still.columns if c.column_id == LIVE_NEWS]
+    assert column.error and "2 polls in a row" in column.error
+    assert not {e.url for e in still_events} & missed
+
     second, second_events = run_crawl()
     assert second.ok and second.list_errors == 0
     second_urls = {e.url for e in second_events}
     # All of them now, but for the duplicate story's second address (published once).
     assert len(missed - second_urls) <= 1 and len(missed & second_urls) >= 4
-    assert not first_urls & second_urls  # nothing published twice
-    union = first_urls | second_urls
+    still_urls = {e.url for e in still_events}
+    assert not (first_urls & second_urls) and not (still_urls & (first_urls | second_urls))
+    union = first_urls | still_urls | second_urls
     assert union <= _expected(fixture_site)
     assert len(union) == len(_expected(fixture_site)) - 1  # the duplicate story goes out once
 
