@@ -68,6 +68,19 @@ def bench_polls(polls: int) -> dict[str, Any]:
     return results
 
 
+def bench_resume() -> dict[str, Any]:
+    """List page 2 of 今日路桥 down for the first poll (503 to every retry), then healed:
+    what each poll published, against a poll of the healthy site."""
+    api = "/api-gateway/jpaas-publish-server/front/page/build/unit"
+    with FixtureSite(SITE_DATA) as site, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        overrides = _overrides(site, workdir)
+        site.fail_requests(api, '"pageNo":2,', times=3)
+        down = _poll(site, overrides, workdir / "down.jsonl")
+        healed = _poll(site, overrides, workdir / "healed.jsonl")
+    return {"page_down": down, "healed": healed}
+
+
 def _pages() -> list[tuple[str, bytes]]:
     data = SiteData(SITE_DATA)
     origin = "https://www.luqiao.gov.cn"
@@ -119,7 +132,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print raw figures as JSON")
     args = parser.parse_args()
-    figures = {"polls": bench_polls(args.polls), "parsing": bench_parsing(args.rounds)}
+    figures = {
+        "polls": bench_polls(args.polls),
+        "resume": bench_resume(),
+        "parsing": bench_parsing(args.rounds),
+    }
     if args.json:
         print(json.dumps(figures, indent=2))
         return
@@ -136,6 +153,12 @@ def main() -> None:
                 f"| {label} | {poll['requests']} | {poll['article_requests']} | "
                 f"{poll['bytes']} | {poll['published']} | {poll['seconds']:.1f} |"
             )
+    for label, key in (("list page 2 down (503)", "page_down"), ("next poll, healed", "healed")):
+        poll = figures["resume"][key]
+        print(
+            f"| {label} | {poll['requests']} | {poll['article_requests']} | "
+            f"{poll['bytes']} | {poll['published']} | {poll['seconds']:.1f} |"
+        )
     parsing = figures["parsing"]
     print(f"\nparsing {parsing['pages']} pages x {parsing['rounds']} rounds (median):")
     for name in ("article_parsing", "trafilatura_only"):

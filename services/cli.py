@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -60,6 +62,8 @@ def run(
     track, and serve the web page, API and /metrics."""
     import uvicorn
 
+    from services.crawler.handoff import HandoffQueue
+    from services.crawler.settings import CrawlerSettings
     from services.embedded import EmbeddedPipeline, poll_loop
     from services.extractor.handler import ExtractorHandler
     from services.extractor.settings import ExtractorSettings
@@ -72,15 +76,30 @@ def run(
     tracker_settings = TrackerSettings(**overrides)  # type: ignore[arg-type]
     tracker = TrackerService(tracker_settings)
     api = tracker_api(tracker)  # migrates and decides every status on start-up
-    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker)
     crawl_overrides: dict[str, object] = {"database_url": tracker_settings.database_url}
     if site_url:
         crawl_overrides["site_url"] = site_url
+    crawler_settings = CrawlerSettings(**crawl_overrides)  # type: ignore[arg-type]
+    # The crawler's own store (beside the database by default) holds the hand-off queue.
+    crawl_overrides["state_url"] = crawler_settings.resolved_state_url()
+    crawl_overrides["site_url"] = crawler_settings.site_url
+    queue = HandoffQueue(crawler_settings.resolved_state_url())
+    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker, queue)
     stop = threading.Event()
     poller = threading.Thread(
         target=poll_loop, args=(pipeline, crawl_overrides, poll_minutes, stop), daemon=True
     )
-    poller.start()
+    tracker_lifespan = api.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[Any]:
+        # Poll (and drain what a crash left in the hand-off queue) only once the
+        # tracker has migrated its schema and loaded the catalog.
+        async with tracker_lifespan(app) as state:
+            poller.start()
+            yield state
+
+    api.router.lifespan_context = lifespan
     try:
         uvicorn.run(
             api,

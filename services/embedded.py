@@ -1,118 +1,109 @@
-"""The one-process mode: crawler, extractor and tracker handlers wired by direct
-calls, no Kafka, a SQLite file, the tracker's HTTP port.
+"""The one-process mode: crawler, extractor and tracker handlers wired by direct calls,
+no Kafka, a SQLite file, the tracker's HTTP port.
 
 Each poll runs the Scrapy crawl in a child process (Scrapy's reactor cannot be
-restarted in one process) that writes JSON lines; every article is then handed
-to the same `ExtractorHandler` and `TrackerService` the Kafka services use.
+restarted in one process). The child hands articles over through the durable
+hand-off queue in the crawler's state store (``services.crawler.handoff``): it
+commits each article there before marking it seen. This process drains the
+queue, while the child crawls and after it exits, into the same
+``ExtractorHandler`` and ``TrackerService`` the Kafka services use, and deletes
+an entry only once the tracker stored its evidence. A start drains what a crash
+left behind before it crawls; the tracker's ingest is idempotent by
+``evidence_id``, so an entry fed twice stores nothing twice. The child dies with
+this process. Each poll ends with a ``CrawlReport`` handed to the tracker.
 """
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 
 import structlog
 
+from services.crawler.handoff import HandoffQueue
+from services.crawler.run import CrawlFailed, child_summary, crawl_child, failed_summary
 from services.crawler.summary import CrawlSummary
-from services.events import CrawlReport
 from services.extractor.handler import ExtractorHandler
 from services.tracker.service import TrackerService
 
 log = structlog.get_logger("embedded")
+DRAIN_EVERY_SECONDS = 1.0
 
 
 @dataclass
 class PollResult:
-    articles: int
-    evidence: int
-    status_changes: int
-    dead_letters: int
+    articles: int = 0
+    evidence: int = 0
+    status_changes: int = 0
+    dead_letters: int = 0
+
+    def add(self, other: PollResult) -> None:
+        self.articles += other.articles
+        self.evidence += other.evidence
+        self.status_changes += other.status_changes
+        self.dead_letters += other.dead_letters
 
 
 class EmbeddedPipeline:
-    def __init__(self, extractor: ExtractorHandler, tracker: TrackerService) -> None:
+    def __init__(
+        self, extractor: ExtractorHandler, tracker: TrackerService, queue: HandoffQueue
+    ) -> None:
         self.extractor = extractor
         self.tracker = tracker
+        self.queue = queue
 
-    def feed_jsonl(self, path: Path) -> PollResult:
-        """Hand every article of a crawl's JSON-lines output to the handlers."""
-        articles = evidence = changes = dead = 0
-        with path.open("rb") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                articles += 1
-                outcome = self.extractor.handle_raw(line.rstrip(b"\n"))
+    def drain(self, batch: int = 100) -> PollResult:
+        """Hand every queued article to the handlers; acknowledge each once it is stored."""
+        result = PollResult()
+        while entries := self.queue.pending(batch):
+            for entry in entries:
+                result.articles += 1
+                outcome = self.extractor.handle_raw(entry.payload)
                 if outcome.dead is not None:
-                    dead += 1
-                    log.warning("article rejected", reason=outcome.dead.reason)
+                    result.dead_letters += 1
+                    log.warning("article refused", seq=entry.seq, reason=outcome.dead.reason)
+                    self.queue.refuse(entry.seq, outcome.dead.reason)
                     continue
-                evidence += len(outcome.evidence)
                 if outcome.evidence:
-                    changes += len(self.tracker.handle_batch(outcome.evidence))
-        return PollResult(articles, evidence, changes, dead)
-
-
-def crawl_report(
-    summary: CrawlSummary | None, site_url: str, started: datetime, error: str | None = None
-) -> CrawlReport:
-    """The embedded mode's CrawlReport of one poll, so the page's banner tells a failed
-    crawl from silence as in the Kafka deployment. Not ok when the crawl raised, read
-    no list page, or ended for another reason than "finished"."""
-    finished = datetime.now(UTC)
-    if summary is None:
-        return CrawlReport(crawl_id=f"embedded-{started.isoformat()}", site_url=site_url,
-                           started_at=started, finished_at=finished, ok=False, errors=1,
-                           last_error=error or "抓取未完成")  # fmt: skip
-    ok = summary.finish_reason == "finished" and summary.list_pages > 0
-    last_error = summary.error_details[-1] if summary.error_details else None
-    if not ok and last_error is None:
-        last_error = (
-            f"没有读到任何列表页（结束原因：{summary.finish_reason or '未知'}）"
-            if summary.list_pages == 0
-            else f"抓取提前结束：{summary.finish_reason or '未知'}"
-        )
-    return CrawlReport(
-        crawl_id=f"embedded-{summary.started_at.isoformat()}", site_url=site_url,
-        started_at=summary.started_at, finished_at=summary.finished_at, ok=ok,
-        articles_seen=summary.new + summary.updated + summary.unchanged + summary.duplicates,
-        articles_published=summary.published, errors=summary.errors, last_error=last_error,
-    )  # fmt: skip
-
-
-def poll_once(pipeline: EmbeddedPipeline, crawl_overrides: dict[str, object]) -> PollResult:
-    """One crawl in a child process, its articles through the handlers, and its report
-    to the tracker (a failed crawl is reported too, then raised)."""
-    from services.crawler.run import crawl_once_subprocess
-    from services.crawler.settings import CrawlerSettings
-
-    site_url = str(crawl_overrides.get("site_url") or CrawlerSettings().site_url)
-    started = datetime.now(UTC)
-    with tempfile.TemporaryDirectory(prefix="luqiao-poll-") as tmp:
-        out = Path(tmp) / "articles.jsonl"
-        try:
-            summary = crawl_once_subprocess(crawl_overrides, out)
-        except Exception as exc:
-            pipeline.tracker.record_crawl(crawl_report(None, site_url, started, str(exc)))
-            raise
-        result = pipeline.feed_jsonl(out) if out.exists() else PollResult(0, 0, 0, 0)
-        pipeline.tracker.record_crawl(crawl_report(summary, site_url, started))
-        log.info("poll done", crawl=summary.log_line(), **result.__dict__)
+                    result.evidence += len(outcome.evidence)
+                    result.status_changes += len(self.tracker.handle_batch(outcome.evidence))
+                self.queue.ack(entry.seq)
         return result
+
+    def poll(self, crawl_overrides: dict[str, Any], stop: threading.Event) -> CrawlSummary:
+        """One crawl in a child, drained as it goes; the poll's report goes to the tracker."""
+        result = self.drain()  # what an earlier crash left behind goes first
+        started = datetime.now(UTC)
+        try:
+            with crawl_child(crawl_overrides, "queue") as (child, summary_file):
+                while child.poll() is None:
+                    result.add(self.drain())
+                    if stop.wait(DRAIN_EVERY_SECONDS):
+                        child.kill()  # shutting down: what it committed is drained next start
+                        child.wait()
+                result.add(self.drain())
+                summary = child_summary(child, summary_file, started)
+        except CrawlFailed as exc:
+            summary = exc.summary or failed_summary(str(exc), started)
+            log.error("crawl failed", reason=str(exc))
+        result.add(self.drain())
+        site_url = str(crawl_overrides.get("site_url", ""))
+        self.tracker.record_crawl(summary.report(site_url))
+        log.info("poll done", crawl=summary.log_line(), **result.__dict__)
+        return summary
 
 
 def poll_loop(
     pipeline: EmbeddedPipeline,
-    crawl_overrides: dict[str, object],
+    crawl_overrides: dict[str, Any],
     poll_minutes: float,
     stop: threading.Event,
 ) -> None:
     while not stop.is_set():
         try:
-            poll_once(pipeline, crawl_overrides)
+            pipeline.poll(crawl_overrides, stop)
         except Exception:  # noqa: BLE001 — one bad poll must not end the service
             log.exception("poll failed; will retry at the next interval")
         stop.wait(poll_minutes * 60)

@@ -24,6 +24,7 @@ class BusSettings(BaseSettings):
     evidence_topic: str = events.EVIDENCE_TOPIC
     status_topic: str = events.STATUS_TOPIC
     deadletter_topic: str = events.DEADLETTER_TOPIC
+    # One CrawlReport per poll (crawler → tracker): the crawler's health.
     crawls_topic: str = events.CRAWLS_TOPIC
     log_format: str = "console"  # or "json"
     log_level: str = "INFO"

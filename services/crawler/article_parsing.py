@@ -292,15 +292,27 @@ def _attachments(doc: HtmlElement, url: str) -> list[str]:
     return found
 
 
+def _refuse_cut_parse(parser: lxml.html.HTMLParser) -> None:
+    """libxml2 stops at its resource limits (a text node over 10 MB, nesting deeper than
+    256) and returns what it read so far: that would publish a truncated article."""
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT" or "XML_PARSE_HUGE" in error.message:
+            raise ArticleParseError(f"page beyond the parser's limits: {error.message.strip()}")
+
+
 def parse_article(body: bytes, url: str, header_charset: str | None = None) -> ParsedArticle:
     """All fields of one article page; raises ArticleParseError when the page is unusable."""
     html_text, encoding = decode_html(body, header_charset)
     if not html_text.strip():
         raise ArticleParseError("empty page")
+    if "\x00" in html_text[:4096]:
+        raise ArticleParseError("binary body, not an HTML page")
+    parser = lxml.html.HTMLParser()
     try:
-        doc = lxml.html.document_fromstring(html_text)
+        doc = lxml.html.document_fromstring(html_text, parser=parser)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise ArticleParseError(f"not HTML: {exc}") from exc
+    _refuse_cut_parse(parser)
     title = _title(doc)
     if not title:
         raise ArticleParseError("no title")

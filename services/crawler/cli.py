@@ -8,26 +8,45 @@ from typing import Annotated, Any
 
 import typer
 
-from .run import CrawlFailed, Sink, crawl_once, poll
+from .run import CrawlFailed, Sink, crawl_once, failed_summary, poll
 from .settings import CrawlerSettings
+from .summary import CrawlSummary
 
 crawl_app = typer.Typer(
     help=(
         "Crawl the Luqiao district news site (both list engines, every configured column) "
-        "and publish new or corrected articles to Kafka topic luqiao.articles, or write them "
-        "to a JSON-lines file with --output. Incremental: pages already seen are not fetched "
-        "again. Settings come from LUQIAO_CRAWLER_* environment variables (SITE_URL, COLUMNS, "
-        "USER_AGENT, BACKFILL_DATE, POLL_MINUTES, WARC_DIR, KAFKA_BOOTSTRAP, ARTICLES_TOPIC, "
-        "OFFSITE_ALLOWLIST) and DATABASE_URL."
+        "and publish new or corrected articles to the Kafka topic LUQIAO_ARTICLES_TOPIC, or "
+        "write them to a JSON-lines file with --output. Incremental and resumable: pages "
+        "already seen are not fetched again, and a poll cut short is finished by the next. "
+        "Each poll's CrawlReport goes to LUQIAO_CRAWLS_TOPIC. Settings come from "
+        "LUQIAO_CRAWLER_* environment variables (SITE_URL, COLUMNS, USER_AGENT, BACKFILL_DATE, "
+        "POLL_MINUTES, WARC_DIR, STATE_URL, OFFSITE_ALLOWLIST) and the shared KAFKA_BOOTSTRAP, "
+        "LUQIAO_ARTICLES_TOPIC, LUQIAO_CRAWLS_TOPIC."
     ),
     no_args_is_help=False,
 )
+
+
+def _publish_report(settings: CrawlerSettings, summary: CrawlSummary) -> None:
+    from .publishing import PublisherUnavailable, publish_crawl_report
+
+    try:
+        publish_crawl_report(settings, summary.report(settings.site_url))
+    except PublisherUnavailable as exc:
+        logging.getLogger("services.crawler").error("crawl report not published: %s", exc)
 
 
 @crawl_app.callback(invoke_without_command=True)
 def crawl(
     once: Annotated[
         bool, typer.Option("--once", help="Crawl once and exit (default: poll forever).")
+    ] = False,
+    list_columns: Annotated[
+        bool,
+        typer.Option(
+            "--list-columns",
+            help="Print the site's columns (id, name, list engine, items) from its navigation.",
+        ),
     ] = False,
     site_url: Annotated[
         str | None,
@@ -41,7 +60,10 @@ def crawl(
     ] = None,
     columns: Annotated[
         str | None,
-        typer.Option("--columns", help="Comma-separated column ids (default from settings)."),
+        typer.Option(
+            "--columns",
+            help="Comma-separated column names (今日路桥,部门动态) or ids (default from settings).",
+        ),
     ] = None,
     poll_minutes: Annotated[
         float | None,
@@ -60,22 +82,50 @@ def crawl(
     if poll_minutes is not None:
         overrides["poll_minutes"] = poll_minutes
     settings = CrawlerSettings(**overrides)
+    if list_columns:
+        _print_columns(settings)
+        return
     sink: Sink = output if output is not None else "kafka"
     if once:
         try:
             summary = crawl_once(settings, sink)
         except CrawlFailed as exc:
+            if sink == "kafka":
+                _publish_report(settings, exc.summary or failed_summary(str(exc)))
             typer.echo(f"crawl failed: {exc}", err=True)
             raise typer.Exit(code=1) from exc
+        if sink == "kafka":
+            _publish_report(settings, summary)
         typer.echo(summary.log_line())
         return
     if settings.metrics_port:
         from prometheus_client import start_http_server
 
         start_http_server(settings.metrics_port)
-    poll(
-        overrides,
-        sink,
-        poll_minutes=settings.poll_minutes,
-        on_summary=lambda summary: typer.echo(summary.log_line()),
-    )
+
+    def on_summary(summary: CrawlSummary) -> None:
+        if sink == "kafka":
+            _publish_report(settings, summary)
+        typer.echo(summary.log_line())
+
+    poll(overrides, sink, poll_minutes=settings.poll_minutes, on_summary=on_summary)
+
+
+def _print_columns(settings: CrawlerSettings) -> None:
+    from .column_listing import list_columns
+
+    try:
+        found = list_columns(settings)
+    except Exception as exc:  # noqa: BLE001 — any failure to read the site is the answer
+        typer.echo(f"首页无法读取 / cannot read {settings.site_url}/: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    if not found:
+        typer.echo(
+            f"首页导航中没有栏目 / no columns in the navigation of {settings.site_url}/", err=True
+        )
+        raise typer.Exit(code=1)
+    typer.echo("id\tname\tengine\titems")
+    for column in found:
+        items = "?" if column.items is None else str(column.items)
+        suffix = f"\t({column.error})" if column.error else ""
+        typer.echo(f"{column.column_id}\t{column.name}\t{column.engine or '-'}\t{items}{suffix}")

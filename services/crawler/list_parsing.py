@@ -26,6 +26,8 @@ NEXTGROUP = re.compile(r"<nextgroup>(.*?)</nextgroup>", re.DOTALL)
 TOTAL_RECORD = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>")
 TOTAL_PAGE = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>")
 DATASTORE = re.compile(r"<datastore>.*?</datastore>", re.DOTALL)
+# The column page hands the total to the jpage script: jpage({... totalRecord: 123})
+TOTAL_RECORD_JS = re.compile(r"totalRecord\s*[:=]\s*['\"]?(\d+)")
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ def find_jpage_store(page_html: str, base_url: str) -> JpageStore | None:
         "webname": fields.get("webname", ""),
         "permissiontype": fields.get("permissiontype", "0"),
     }
-    total = TOTAL_RECORD.search(store)
+    total = TOTAL_RECORD.search(store) or TOTAL_RECORD_JS.search(page_html)
     return JpageStore(
         proxy_url=f"{parts.scheme}://{parts.netloc}{parts.path}",
         form=form,

@@ -1,55 +1,66 @@
 """Item pipelines, in order: seen-store, duplicate story, WARC archive, publish.
 
-Each stage can end an item's way (an unchanged page, a duplicate); what reaches
-the publish stage becomes an ArticleFetched event. The seen-store is written as
-"published" only after publishing succeeded, and the returned dict is what
-Scrapy's feed exports write when the sink is a JSONL file.
+Each pipeline owns its resource, the way Scrapy documents it: built from the
+crawler's settings in ``from_crawler``, opened in ``open_spider``, closed in
+``close_spider``. ``SeenStorePipeline`` owns the crawler's state (and lets the
+spider read it); it records every page outcome and column walk. The publish
+pipeline delivers the article to its sink and only then marks it seen, so an
+article is "seen" only once its downstream has it durably: acknowledged by the
+broker (``kafka``), committed in the embedded mode's hand-off queue (``queue``),
+or flushed and fsynced to an output file (``jsonl:<path>``).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from services.events import ArticleFetched, canonical_url
+from services.events import ArticleFetched, ColumnCrawl, article_id_for, canonical_url
 
-from .items import ArticlePage
-from .publishing import PublisherUnavailable
+from .handoff import HandoffQueue
+from .items import ArticlePage, ArticlesListed, ColumnWalked, PageOutcome
+from .legacy_import import import_legacy_pages
+from .publishing import KafkaArticlePublisher, PublisherUnavailable
+from .settings import CrawlerSettings, crawl_settings_of
+from .state_access import CrawlState, expose, open_crawl_state, state_of
+
+log = logging.getLogger(__name__)
 
 # The archived body is what Scrapy hands over: already decompressed and de-chunked.
 DROPPED_RESPONSE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+COLUMNS_STAT = "luqiao/columns"
 
 
-class _CrawlerComponent:
-    """Access to the running spider, which owns the seen-store and the publisher."""
-
+class _Pipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.cfg: CrawlerSettings = crawl_settings_of(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         return cls(crawler)
 
-    @property
-    def spider(self) -> Any:
-        return self.crawler.spider
-
-    def inc(self, key: str) -> None:
+    def inc(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"luqiao/{key}")
+        self.crawler.stats.inc_value(f"luqiao/{key}", count)
 
-    def record(self, item: ArticlePage, outcome: str, **fields: object) -> None:
-        self.spider.seen_store.record(
-            canonical_url(item.url),
+    @property
+    def state(self) -> CrawlState:
+        return state_of(self.crawler)
+
+    def record(self, item: ArticlePage, outcome: str, **fields: Any) -> None:
+        self.state.pages.record(
+            canonical_url(item.listed_url or item.url),
             item.article_id,
             outcome=outcome,
             http_status=item.status,
@@ -59,18 +70,41 @@ class _CrawlerComponent:
             text_sha256=item.text_sha256,
             list_title=item.list_title,
             list_date=item.list_date,
+            column_id=item.column_id,
+            fetch_url=item.listed_url or item.url,
             published_at=item.parsed.published_at,
             **fields,
         )
 
 
-class SeenStorePipeline(_CrawlerComponent):
-    """Drops pages whose content is what was already published; flags corrections."""
+class SeenStorePipeline(_Pipeline):
+    """Owns the crawler's state; records outcomes and column marks; drops unchanged pages."""
+
+    def open_spider(self) -> None:
+        self._state = open_crawl_state(self.cfg.resolved_state_url())
+        import_legacy_pages(self._state.pages.engine, self.cfg.database_url)
+        expose(self.crawler, self._state)
+
+    def close_spider(self) -> None:
+        self._state.close()
+        expose(self.crawler, None)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, PageOutcome):
+            self._record_outcome(item)
+            raise DropItem(f"{item.verdict}: {item.url}", log_level="DEBUG")
+        if isinstance(item, ArticlesListed):
+            self.state.pages.mark_listed(
+                ((url, article_id_for(url), title, day) for url, title, day in item.entries),
+                item.column_id,
+            )
+            raise DropItem(f"listed: {len(item.entries)}", log_level="DEBUG")
+        if isinstance(item, ColumnWalked):
+            self._record_column(item)
+            raise DropItem(f"column walked: {item.column}", log_level="DEBUG")
         if not isinstance(item, ArticlePage):
             return item
-        row = self.spider.seen_store.get(canonical_url(item.url))
+        row = self.state.pages.get(canonical_url(item.listed_url or item.url))
         if row is not None and row.published and row.text_sha256 == item.text_sha256:
             self.record(item, "unchanged")
             self.inc("unchanged")
@@ -78,8 +112,71 @@ class SeenStorePipeline(_CrawlerComponent):
         item.is_update = bool(row is not None and row.published)
         return item
 
+    def _record_outcome(self, item: PageOutcome) -> None:
+        key = canonical_url(item.url)
+        listing: dict[str, Any] = {
+            "list_title": item.list_title,
+            "list_date": item.list_date,
+            "column_id": item.column_id,
+            "fetch_url": item.url,
+        }
+        if item.verdict == "failed":
+            recorded = self.state.pages.record_failure(
+                key,
+                item.article_id,
+                note=item.note or "failed",
+                retry_after=timedelta(minutes=self.cfg.article_retry_minutes),
+                give_up_after=self.cfg.give_up_after,
+                http_status=item.http_status,
+                **listing,
+            )
+            self.inc("failed")
+            if recorded.gave_up:
+                self.inc("gave_up")
+                log.error(
+                    "gave up on %s after %d failed polls: %s",
+                    item.url,
+                    recorded.failures,
+                    item.note,
+                )
+            return
+        if item.verdict == "unchanged":
+            self.inc("unchanged")
+        extra: dict[str, Any] = {"html_sha256": item.html_sha256} if item.html_sha256 else {}
+        self.state.pages.record(
+            key,
+            item.article_id,
+            outcome=item.verdict,
+            http_status=item.http_status,
+            note=(item.note or "")[:500] or None,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            **listing,
+            **extra,
+        )
 
-class DuplicateContentPipeline(_CrawlerComponent):
+    def _record_column(self, item: ColumnWalked) -> None:
+        error = item.error
+        if item.column_id is not None and item.mark is not None:
+            failing = self.state.marks.save(item.column_id, item.mark, name=item.name, error=error)
+            if error and failing > 1:
+                error = f"{error} (连续 {failing} 次 / {failing} polls in a row)"
+        assert self.crawler.stats is not None
+        columns = self.crawler.stats.get_value(COLUMNS_STAT, [])
+        crawl = ColumnCrawl(
+            column=item.column,
+            column_id=item.column_id,
+            name=item.name,
+            items_listed=item.items_listed,
+            error=error,
+        )  # its "new" count is filled in when the crawl ends (CrawlSummaryExtension)
+        self.crawler.stats.set_value(COLUMNS_STAT, [*columns, crawl.model_dump()])
+        if error:
+            self.inc("column_errors")
+            log.error("column %s (%s): %s", item.column, item.column_id, error)
+
+
+class DuplicateContentPipeline(_Pipeline):
     """The same story under a second address is recorded, not published twice."""
 
     def __init__(self, crawler: Crawler) -> None:
@@ -89,19 +186,19 @@ class DuplicateContentPipeline(_CrawlerComponent):
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticlePage) or item.is_update:
             return item
-        other = self.claimed.get(item.text_sha256) or self.spider.seen_store.published_with_text(
+        other = self.claimed.get(item.text_sha256) or self.state.pages.published_with_text(
             item.text_sha256, other_than=canonical_url(item.url)
         )
         if other is not None and other != item.article_id:
             self.record(item, "duplicate", duplicate_of=other)
             self.inc("duplicates")
-            self.spider.logger.info("duplicate story, not published: %s (of %s)", item.url, other)
+            log.info("duplicate story, not published: %s (of %s)", item.url, other)
             raise DropItem(f"duplicate of {other}: {item.url}", log_level="DEBUG")
         self.claimed[item.text_sha256] = item.article_id
         return item
 
 
-class WarcArchivePipeline(_CrawlerComponent):
+class WarcArchivePipeline(_Pipeline):
     """Writes each page about to be published to a WARC file, exactly as served."""
 
     def __init__(self, crawler: Crawler) -> None:
@@ -112,14 +209,14 @@ class WarcArchivePipeline(_CrawlerComponent):
 
     def _open(self) -> WARCWriter:
         if self._writer is None:
-            warc_dir = Path(self.spider.cfg.warc_dir)
+            warc_dir = Path(self.cfg.warc_dir)
             warc_dir.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             self.path = warc_dir / f"luqiao-{stamp}-{os.getpid()}.warc.gz"
             self._file = open(self.path, "ab")  # noqa: SIM115 - closed in close_spider
             self._writer = WARCWriter(self._file, gzip=True)
             assert self.crawler.stats is not None
-            self.crawler.stats.set_value("luqiao_warc_files", [str(self.path)])
+            self.crawler.stats.set_value("luqiao/warc_files", [str(self.path)])
         return self._writer
 
     def process_item(self, item: Any) -> Any:
@@ -156,7 +253,6 @@ class WarcArchivePipeline(_CrawlerComponent):
         writer.write_record(request)
         assert self._file is not None
         self._file.flush()
-        item.warc_file = str(self.path)
         return item
 
     def close_spider(self) -> None:
@@ -164,8 +260,82 @@ class WarcArchivePipeline(_CrawlerComponent):
             self._file.close()
 
 
-class PublishPipeline(_CrawlerComponent):
-    """Turns the page into an ArticleFetched event, publishes it, then marks it seen."""
+class Sink(Protocol):
+    """Where articles go; ``deliver`` returns only once the article is held durably."""
+
+    def deliver(self, event: ArticleFetched) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class KafkaSink:
+    def __init__(self, cfg: CrawlerSettings) -> None:
+        self.publisher = KafkaArticlePublisher(
+            cfg.kafka_bootstrap, cfg.articles_topic, cfg.kafka_timeout_seconds
+        )
+
+    def deliver(self, event: ArticleFetched) -> None:
+        self.publisher.publish(event)  # waits for the broker's acknowledgement
+
+    def close(self) -> None:
+        self.publisher.close()
+
+
+class QueueSink:
+    def __init__(self, cfg: CrawlerSettings) -> None:
+        self.queue = HandoffQueue(cfg.resolved_state_url())
+
+    def deliver(self, event: ArticleFetched) -> None:
+        self.queue.put(event)  # committed with synchronous=FULL
+
+    def close(self) -> None:
+        self.queue.close()
+
+
+class JsonLinesSink:
+    def __init__(self, path: Path, *, append: bool) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = path.open("ab" if append else "wb")
+
+    def deliver(self, event: ArticleFetched) -> None:
+        self.file.write(event.model_dump_json().encode("utf-8") + b"\n")
+        self.file.flush()
+        os.fsync(self.file.fileno())
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def open_sink(spec: str, cfg: CrawlerSettings, *, append: bool = False) -> Sink:
+    if spec == "kafka":
+        return KafkaSink(cfg)
+    if spec == "queue":
+        return QueueSink(cfg)
+    if spec.startswith("jsonl:"):
+        return JsonLinesSink(Path(spec.removeprefix("jsonl:")), append=append)
+    raise ValueError(f"unknown sink {spec!r} (kafka, queue or jsonl:<path>)")
+
+
+class PublishPipeline(_Pipeline):
+    """Turns the page into an ArticleFetched event, delivers it, then marks it seen."""
+
+    def open_spider(self) -> None:
+        spec = self.crawler.settings.get("LUQIAO_SINK", "kafka")
+        append = self.crawler.settings.getbool("LUQIAO_SINK_APPEND")
+        self.sink: Sink | None = None
+        try:
+            self.sink = open_sink(spec, self.cfg, append=append)
+        except PublisherUnavailable as exc:
+            self._fatal(str(exc))
+            raise CloseSpider("publish_failed") from exc
+
+    def close_spider(self) -> None:
+        if self.sink is not None:
+            self.sink.close()
+
+    def _fatal(self, reason: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("luqiao/fatal_error", reason)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticlePage):
@@ -177,25 +347,25 @@ class PublishPipeline(_CrawlerComponent):
             title=parsed.title,
             published_at=parsed.published_at,
             source=parsed.source,
-            column=parsed.column or self.spider.column_names.get(item.column_id),
+            column=parsed.column or item.column_name,
             text=parsed.text,
             html_sha256=item.html_sha256,
             fetched_at=item.fetched_at,
             attachments=parsed.attachments,
             is_update=item.is_update,
         )
-        publisher = self.spider.publisher
-        if publisher is not None:
-            try:
-                publisher.publish(event)
-            except PublisherUnavailable as exc:
-                self.spider.fatal_error = str(exc)
-                self.spider.report_error(item.url, f"not published: {exc}")
-                engine = self.crawler.engine
-                assert engine is not None
-                deferred_from_coro(engine.close_spider_async(reason="publish_failed"))
-                raise DropItem(f"not published: {item.url}", log_level="ERROR") from exc
+        assert self.sink is not None
+        try:
+            self.sink.deliver(event)
+        except PublisherUnavailable as exc:
+            self._fatal(str(exc))
+            self.inc("error")
+            engine = self.crawler.engine
+            assert engine is not None
+            deferred_from_coro(engine.close_spider_async(reason="publish_failed"))
+            raise DropItem(f"not published: {item.url}: {exc}", log_level="ERROR") from exc
         self.record(item, "updated" if item.is_update else "new", published=True)
         self.inc("updated" if item.is_update else "new")
+        self.inc(f"column_new/{item.column_id}")
         self.inc("published")
-        return event.model_dump(mode="json")
+        return event

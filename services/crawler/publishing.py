@@ -9,10 +9,13 @@ so a broker outage loses nothing.
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlsplit
+
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from services.events import ArticleFetched
+from services.events import ArticleFetched, CrawlReport
 
 
 class PublisherUnavailable(RuntimeError):
@@ -56,3 +59,31 @@ class KafkaArticlePublisher:
             self.producer.flush(timeout=self.timeout)
         finally:
             self.producer.close(timeout=self.timeout)
+
+
+def publish_crawl_report(settings: Any, report: CrawlReport) -> None:
+    """One poll's CrawlReport to the crawls topic (key: the site's host), acknowledged."""
+    timeout = settings.kafka_timeout_seconds
+    try:
+        producer = KafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap.split(","),
+            acks="all",
+            client_id="luqiao-crawler-reports",
+            max_block_ms=int(timeout * 1000),
+            request_timeout_ms=int(timeout * 1000),
+        )
+    except KafkaError as exc:
+        raise PublisherUnavailable(
+            f"Kafka at {settings.kafka_bootstrap} unreachable: {exc!r}"
+        ) from exc
+    try:
+        key = (urlsplit(report.site_url).hostname or "crawler").encode("utf-8")
+        producer.send(
+            settings.crawls_topic, key=key, value=report.model_dump_json().encode("utf-8")
+        ).get(timeout=timeout)
+    except KafkaError as exc:
+        raise PublisherUnavailable(
+            f"crawl report to {settings.crawls_topic} failed: {exc!r}"
+        ) from exc
+    finally:
+        producer.close(timeout=timeout)

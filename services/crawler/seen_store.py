@@ -1,62 +1,27 @@
-"""What the crawler has already fetched and published: one row per article address.
+"""What the crawler has already fetched and delivered: one row per article address.
 
-It lives in the database the tracker uses (``DATABASE_URL``) rather than a file
-that CI or a container restart would lose, in a table of its own with its own
-Alembic history (version table ``alembic_version_crawler``), so the two
-services migrate independently. A row is written as "published" only after the
-article reached Kafka (or the JSONL file), so a broker outage never makes the
-crawler forget an article it did not deliver.
+A row is written as "published" only after the article reached its downstream
+durably (the broker acknowledged it, it is committed in the hand-off queue, or
+it is flushed to the output file), so an outage or a crash never makes the
+crawler forget an article it did not deliver. A page that failed (5xx or a
+timeout after Scrapy's retries) is kept as "failed" with a time for its next
+attempt on a later poll, doubling, until it is given up after a number of
+failures; giving up is counted and reported, never silent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime, timedelta
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Integer,
-    String,
-    create_engine,
-    event,
-    select,
-)
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-VERSION_TABLE = "alembic_version_crawler"
+from services.events import canonical_url
 
-
-class CrawlerBase(DeclarativeBase):
-    """The crawler's own metadata, so its migrations never touch tracker tables."""
-
-
-class CrawlerPage(CrawlerBase):
-    __tablename__ = "crawler_pages"
-
-    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
-    article_id: Mapped[str] = mapped_column(String(32), index=True)
-    etag: Mapped[str | None] = mapped_column(String(200))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
-    html_sha256: Mapped[str | None] = mapped_column(String(64))
-    # Hash of title + clean text: what "changed content" and "duplicate story" mean.
-    text_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
-    list_title: Mapped[str | None] = mapped_column(String(500))
-    list_date: Mapped[str | None] = mapped_column(String(10))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    http_status: Mapped[int | None] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(20), default="new")
-    note: Mapped[str | None] = mapped_column(String(500))
-    duplicate_of: Mapped[str | None] = mapped_column(String(32))
-    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_fetched: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    published: Mapped[bool] = mapped_column(Boolean, default=False)
+from .state_db import CrawlerPage, open_state, utcnow
 
 
 @dataclass(frozen=True)
@@ -65,6 +30,8 @@ class SeenPage:
 
     url: str
     article_id: str
+    fetch_url: str | None
+    column_id: str | None
     etag: str | None
     last_modified: str | None
     html_sha256: str | None
@@ -75,12 +42,17 @@ class SeenPage:
     http_status: int | None
     outcome: str
     published: bool
+    failures: int
+    next_attempt_at: datetime | None
+    gave_up: bool
 
     @classmethod
     def of(cls, row: CrawlerPage) -> SeenPage:
         return cls(
             url=row.url,
             article_id=row.article_id,
+            fetch_url=row.fetch_url,
+            column_id=row.column_id,
             etag=row.etag,
             last_modified=row.last_modified,
             html_sha256=row.html_sha256,
@@ -91,43 +63,33 @@ class SeenPage:
             http_status=row.http_status,
             outcome=row.outcome,
             published=row.published,
+            failures=row.failures or 0,
+            next_attempt_at=row.next_attempt_at,
+            gave_up=bool(row.gave_up),
         )
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _wal(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            # WAL lets the tracker read the same file while the crawler writes.
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    def retry_due(self, now: datetime) -> bool:
+        """Listed but never fetched (a crawl ended first), or failed with its retry due."""
+        if self.published or self.gave_up:
+            return False
+        if self.outcome == "listed":
+            return True
+        if self.outcome != "failed":
+            return False
+        return self.next_attempt_at is None or self.next_attempt_at <= now
 
 
-def migrate(database_url: str) -> None:
-    """Bring crawler_pages to the newest revision; run at every crawler start."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(cfg, "head")
+@dataclass(frozen=True)
+class FailureRecorded:
+    failures: int
+    gave_up: bool
 
 
 class SeenStore:
     """Reads and writes crawler_pages; every call is its own short transaction."""
 
-    def __init__(self, database_url: str, *, run_migrations: bool = True) -> None:
-        if run_migrations:
-            migrate(database_url)
-        self.engine = make_engine(database_url)
+    def __init__(self, state_url: str) -> None:
+        self.engine = open_state(state_url)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -157,9 +119,49 @@ class SeenStore:
             ).first()
             return row.article_id if row else None
 
-    def count(self) -> int:
+    def due_retries(self, now: datetime | None = None) -> list[SeenPage]:
+        """Failed pages to try again on this poll."""
+        now = now or utcnow()
         with Session(self.engine) as session:
-            return len(session.scalars(select(CrawlerPage.url)).all())
+            rows = session.scalars(
+                select(CrawlerPage)
+                .where(CrawlerPage.outcome.in_(("failed", "listed")))
+                .where(CrawlerPage.gave_up.is_(False))
+                .where(CrawlerPage.published.is_(False))
+            )
+            return [page for page in map(SeenPage.of, rows) if page.retry_due(now)]
+
+    def mark_listed(
+        self, entries: Iterable[tuple[str, str, str | None, str | None]], column_id: str | None
+    ) -> None:
+        """Rows (outcome "listed") for pages about to be fetched for the first time.
+
+        ``entries`` are (address as listed, article id, list title, list date). A page
+        that already has a row keeps it.
+        """
+        now = utcnow()
+        wanted = {canonical_url(url): entry for entry in entries for url in [entry[0]]}
+        if not wanted:
+            return
+        with Session(self.engine) as session, session.begin():
+            known = set(session.scalars(select(CrawlerPage.url).where(CrawlerPage.url.in_(wanted))))
+            for key, (fetch_url, article_id, title, listed_on) in wanted.items():
+                if key in known:
+                    continue
+                row = self._row(session, key, article_id, "listed", now)
+                row.fetch_url = fetch_url
+                row.list_title = title
+                row.list_date = listed_on
+                row.column_id = column_id
+
+    def count_given_up(self) -> int:
+        with Session(self.engine) as session:
+            return int(
+                session.scalar(
+                    select(func.count()).select_from(CrawlerPage).where(CrawlerPage.gave_up)
+                )
+                or 0
+            )
 
     def record(
         self,
@@ -168,27 +170,73 @@ class SeenStore:
         *,
         outcome: str,
         published: bool | None = None,
-        **fields: object,
+        **fields: Any,
     ) -> None:
-        """Insert or update one page's row; ``published`` only ever moves to True here."""
-        now = _utcnow()
+        """Insert or update one page's row; ``published`` only ever moves to True here.
+
+        Any outcome other than "failed" ends a page's retries.
+        """
+        now = utcnow()
         with Session(self.engine) as session, session.begin():
-            row = session.get(CrawlerPage, url)
-            if row is None:
-                row = CrawlerPage(
-                    url=url,
-                    article_id=article_id,
-                    first_seen=now,
-                    last_fetched=now,
-                    published=False,
-                    outcome=outcome,
-                )
-                session.add(row)
+            row = self._row(session, url, article_id, outcome, now)
             row.outcome = outcome
             row.last_fetched = now
+            row.failures = 0
+            row.next_attempt_at = None
+            row.gave_up = False
             if published is not None:
                 row.published = row.published or published
-            for key, value in fields.items():
-                if not hasattr(CrawlerPage, key):
-                    raise AttributeError(f"crawler_pages has no column {key!r}")
-                setattr(row, key, value)
+            _set(row, fields)
+
+    def record_failure(
+        self,
+        url: str,
+        article_id: str,
+        *,
+        note: str,
+        retry_after: timedelta,
+        give_up_after: int,
+        **fields: object,
+    ) -> FailureRecorded:
+        """One more failed poll for a page: next attempt after ``retry_after`` × 2^(n-1)."""
+        now = utcnow()
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, url, article_id, "failed", now)
+            if row.published:
+                # An update of a published page failed: the published copy stands.
+                row.note = note[:500]
+                return FailureRecorded(row.failures or 0, False)
+            row.outcome = "failed"
+            row.last_fetched = now
+            row.note = note[:500]
+            row.failures = (row.failures or 0) + 1
+            row.gave_up = row.failures >= give_up_after
+            row.next_attempt_at = now + retry_after * (2 ** (row.failures - 1))
+            _set(row, fields)
+            return FailureRecorded(row.failures, row.gave_up)
+
+    @staticmethod
+    def _row(
+        session: Session, url: str, article_id: str, outcome: str, now: datetime
+    ) -> CrawlerPage:
+        row = session.get(CrawlerPage, url)
+        if row is None:
+            row = CrawlerPage(
+                url=url,
+                article_id=article_id,
+                first_seen=now,
+                last_fetched=now,
+                published=False,
+                outcome=outcome,
+                failures=0,
+                gave_up=False,
+            )
+            session.add(row)
+        return row
+
+
+def _set(row: CrawlerPage, fields: dict[str, object]) -> None:
+    for key, value in fields.items():
+        if not hasattr(CrawlerPage, key):
+            raise AttributeError(f"crawler_pages has no column {key!r}")
+        setattr(row, key, value)

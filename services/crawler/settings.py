@@ -1,11 +1,16 @@
 """Crawler configuration: everything site-specific is a setting, never a constant in code.
 
-The real portal cannot be reached from build machines, so its root and column
-ids must be overridable (``--site-url`` points the crawler at a mirror or the
-test fixture site). Environment variables use the prefix ``LUQIAO_CRAWLER_``
-(``LUQIAO_CRAWLER_SITE_URL``, ``LUQIAO_CRAWLER_COLUMNS='["1683482","1683483"]'``);
-the database URL and Kafka bootstrap also accept the project-wide
-``DATABASE_URL`` and ``KAFKA_BOOTSTRAP``.
+The real portal cannot be reached from build machines, so its root and columns
+must be overridable (``--site-url`` points the crawler at a mirror or the test
+fixture site). ``CrawlerSettings`` extends the shared :class:`BusSettings`, so
+the crawler reads ``KAFKA_BOOTSTRAP``, ``LUQIAO_ARTICLES_TOPIC`` and
+``LUQIAO_CRAWLS_TOPIC`` exactly as the other services do (one variable names a
+topic); its own settings use the prefix ``LUQIAO_CRAWLER_``.
+
+The crawler's state (seen pages, per-column marks, retries, the embedded
+hand-off queue) lives in a store of its own, ``LUQIAO_CRAWLER_STATE_URL``; by
+default a SQLite file beside the SQLite database (``./luqiao-crawler.db`` next to
+``./luqiao.db``), never in the tracker's schema.
 """
 
 from __future__ import annotations
@@ -15,30 +20,59 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from services import events
+from services.settings import BusSettings
 
-# News columns of www.luqiao.gov.cn as configured by default. The ids follow the
-# portal's /col/col<ID>/index.html scheme; they are plausible values that must be
-# checked against the live site (see docs/target-site.md) and can be replaced
-# with LUQIAO_CRAWLER_COLUMNS without a code change.
-DEFAULT_COLUMNS: dict[str, str] = {
-    "1683482": "今日路桥 (路桥新闻)",
-    "1683483": "部门动态",
-    "1683484": "乡镇街道动态",
-    "1683490": "通知公告",
-}
+# Column names of www.luqiao.gov.cn as the issue and the navigation call them; each is
+# resolved to its id from the site's navigation at the start of a crawl (see
+# ``navigation.py``). Ids are accepted too (``LUQIAO_CRAWLER_COLUMNS='["1683482"]'``).
+DEFAULT_COLUMNS: tuple[str, ...] = ("今日路桥", "部门动态", "镇街动态", "通知公告")
+STATE_FILE_SUFFIX = "-crawler"
 
 
-class CrawlerSettings(BaseSettings):
+def _shared(name: str, env: str) -> Any:
+    """A BusSettings field read from the shared (unprefixed-by-crawler) variable."""
+    return AliasChoices(name, env)
+
+
+class CrawlerSettings(BusSettings):
     """One crawl's configuration; a child process receives it as JSON overrides."""
 
     model_config = SettingsConfigDict(
         env_prefix="LUQIAO_CRAWLER_", extra="ignore", populate_by_name=True
     )
 
+    # Shared with every service (BusSettings), read from the same variables.
+    articles_topic: str = Field(
+        events.ARTICLES_TOPIC,
+        validation_alias=_shared("articles_topic", "LUQIAO_ARTICLES_TOPIC"),
+    )
+    crawls_topic: str = Field(
+        events.CRAWLS_TOPIC, validation_alias=_shared("crawls_topic", "LUQIAO_CRAWLS_TOPIC")
+    )
+    evidence_topic: str = Field(
+        events.EVIDENCE_TOPIC,
+        validation_alias=_shared("evidence_topic", "LUQIAO_EVIDENCE_TOPIC"),
+    )
+    status_topic: str = Field(
+        events.STATUS_TOPIC, validation_alias=_shared("status_topic", "LUQIAO_STATUS_TOPIC")
+    )
+    deadletter_topic: str = Field(
+        events.DEADLETTER_TOPIC,
+        validation_alias=_shared("deadletter_topic", "LUQIAO_DEADLETTER_TOPIC"),
+    )
+    log_format: str = Field("console", validation_alias=_shared("log_format", "LUQIAO_LOG_FORMAT"))
+    # Scrapy's log level: LUQIAO_CRAWLER_LOG_LEVEL, else the shared LUQIAO_LOG_LEVEL.
+    log_level: str = Field(
+        "INFO",
+        validation_alias=AliasChoices("log_level", "LUQIAO_CRAWLER_LOG_LEVEL", "LUQIAO_LOG_LEVEL"),
+    )
+
     site_url: str = "https://www.luqiao.gov.cn"
+    # Names (resolved from the navigation) or ids, in any mix.
     columns: list[str] = Field(default_factory=lambda: list(DEFAULT_COLUMNS))
     user_agent: str = (
         "luqiao-monitor/0.1 (+https://github.com/luqiao-monitor/luqiao-monitor; "
@@ -47,22 +81,8 @@ class CrawlerSettings(BaseSettings):
     backfill_date: date = date(2024, 1, 1)
     poll_minutes: float = 60.0
     warc_dir: Path = Path("./warc")
-    database_url: str = Field(
-        "sqlite:///./luqiao.db",
-        validation_alias=AliasChoices(
-            "database_url", "LUQIAO_CRAWLER_DATABASE_URL", "DATABASE_URL"
-        ),
-    )
-    kafka_bootstrap: str = Field(
-        "127.0.0.1:9092",
-        validation_alias=AliasChoices(
-            "kafka_bootstrap",
-            "LUQIAO_CRAWLER_KAFKA_BOOTSTRAP",
-            "KAFKA_BOOTSTRAP",
-            "LUQIAO_KAFKA_BOOTSTRAP",
-        ),
-    )
-    articles_topic: str = events.ARTICLES_TOPIC
+    # The crawler's own store; empty: a SQLite file beside DATABASE_URL's SQLite file.
+    state_url: str = ""
     # Hosts whose pages (provincial or city news mirrors) may be fetched when a
     # column links to them; any other off-site link is skipped.
     offsite_allowlist: list[str] = Field(
@@ -77,16 +97,37 @@ class CrawlerSettings(BaseSettings):
     retry_backoff_base: float = 2.0  # seconds; doubled on each retry
     list_page_size: int = 15
     max_list_pages: int = 20
+    # A page that still failed after the retries is tried again on later polls, waiting
+    # this long after the first failure and doubling; after give_up_after failed polls it
+    # is given up, and that is counted and logged.
+    article_retry_minutes: float = 60.0
+    give_up_after: int = 5
+    # Bounds on what one answer may cost (bytes as received, and after decompression).
+    download_maxsize: int = 10 * 1024 * 1024
+    download_warnsize: int = 2 * 1024 * 1024
     # Re-check (with a conditional request) articles published this many days ago or
     # less, to catch corrections that do not change the list entry. 0 turns it off.
     revisit_days: int = 0
     kafka_timeout_seconds: float = 30.0
-    log_level: str = "INFO"
     # In polling mode Prometheus scrapes the crawler here (0 disables).
     metrics_port: int = 9109
 
-    def scrapy_settings(self) -> dict[str, Any]:
-        """The Scrapy settings that make the crawl polite and incremental."""
+    def resolved_state_url(self) -> str:
+        """``state_url``, or a SQLite file beside the SQLite database (``luqiao-crawler.db``)."""
+        if self.state_url:
+            return self.state_url
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            db = Path(url.database or "")
+            return f"sqlite:///{db.with_name(db.stem + STATE_FILE_SUFFIX + db.suffix)}"
+        return "sqlite:///./luqiao-crawler.db"
+
+    def scrapy_settings(self, sink: str = "kafka") -> dict[str, Any]:
+        """The Scrapy settings that make the crawl polite, incremental and bounded.
+
+        ``sink`` is where articles go: ``kafka``, ``queue`` (the embedded mode's
+        durable hand-off queue in the state store) or ``jsonl:<path>``.
+        """
         return {
             "BOT_NAME": "luqiao-monitor",
             "USER_AGENT": self.user_agent,
@@ -99,10 +140,16 @@ class CrawlerSettings(BaseSettings):
             "AUTOTHROTTLE_MAX_DELAY": self.autothrottle_max_delay,
             "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
             "DOWNLOAD_TIMEOUT": self.download_timeout,
+            # Scrapy also applies both to the decompressed body (HttpCompressionMiddleware).
+            "DOWNLOAD_MAXSIZE": self.download_maxsize,
+            "DOWNLOAD_WARNSIZE": self.download_warnsize,
+            "REDIRECT_MAX_TIMES": 5,
             "RETRY_ENABLED": True,
             "RETRY_TIMES": self.retry_times,
             "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
             "LUQIAO_RETRY_BACKOFF_BASE": self.retry_backoff_base,
+            "LUQIAO_CRAWL_SETTINGS": self.model_dump(mode="json"),
+            "LUQIAO_SINK": sink,
             "DOWNLOADER_MIDDLEWARES": {
                 "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
                 "services.crawler.middlewares.BackoffRetryMiddleware": 550,
@@ -113,6 +160,7 @@ class CrawlerSettings(BaseSettings):
                 "services.crawler.pipelines.WarcArchivePipeline": 300,
                 "services.crawler.pipelines.PublishPipeline": 400,
             },
+            "EXTENSIONS": {"services.crawler.extensions.CrawlSummaryExtension": 500},
             "COOKIES_ENABLED": False,
             # No listening ports in a crawl child: no telnet console, no remote control.
             "TELNETCONSOLE_ENABLED": False,
@@ -124,3 +172,9 @@ class CrawlerSettings(BaseSettings):
             "SPIDER_MODULES": ["services.crawler.spiders"],
             "NEWSPIDER_MODULE": "services.crawler.spiders",
         }
+
+
+def crawl_settings_of(settings: Any) -> CrawlerSettings:
+    """The CrawlerSettings a Scrapy crawler was started with (``LUQIAO_CRAWL_SETTINGS``)."""
+    raw = settings.getdict("LUQIAO_CRAWL_SETTINGS") if settings is not None else {}
+    return CrawlerSettings(**raw) if raw else CrawlerSettings()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,8 +16,9 @@ from kafka import KafkaConsumer
 from sqlalchemy import create_engine, inspect, text
 
 from services.crawler.run import CrawlFailed, crawl_subprocess
-from services.events import ArticleFetched
+from services.events import ArticleFetched, CrawlReport
 from tests.fixture_site import FixtureSite
+from tests.infra.kafka_topics import create_topics
 
 from .expected_articles import publishable
 
@@ -77,8 +82,57 @@ def test_kafka_down_fails_loudly_and_marks_nothing_seen(
     with pytest.raises(CrawlFailed, match="(?i)kafka"):
         crawl_subprocess(overrides, "kafka", timeout=120)
     assert not any("/art/" in path for path in fixture_site.counts())
-    engine = create_engine(overrides["database_url"])
+    engine = create_engine(overrides["state_url"])
     if inspect(engine).has_table("crawler_pages"):
         with engine.connect() as connection:
             assert connection.execute(text("select count(*) from crawler_pages")).scalar() == 0
     engine.dispose()
+
+
+@pytest.mark.kafka
+def test_crawl_once_publishes_its_crawl_report(
+    fixture_site: FixtureSite,
+    kafka_bootstrap: str,
+    kafka_topics: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """`luqiao-monitor crawl --once` (a real process) reads the shared topic variables and
+    ends with one CrawlReport on the crawls topic; a column that is not there makes it not ok."""
+    crawls = kafka_topics["articles"].replace("articles", "crawls")
+    create_topics(kafka_bootstrap, [crawls])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LUQIAO_")}
+    env.update(
+        {
+            "KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "LUQIAO_ARTICLES_TOPIC": kafka_topics["articles"],
+            "LUQIAO_CRAWLS_TOPIC": crawls,
+            "LUQIAO_CRAWLER_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+            "LUQIAO_CRAWLER_WARC_DIR": str(tmp_path / "warc"),
+            "LUQIAO_CRAWLER_DOWNLOAD_DELAY": "0",
+            "LUQIAO_CRAWLER_AUTOTHROTTLE_START_DELAY": "0",
+            "LUQIAO_CRAWLER_AUTOTHROTTLE_MAX_DELAY": "0.2",
+            "LUQIAO_CRAWLER_OFFSITE_ALLOWLIST": "[]",
+            "LUQIAO_CRAWLER_COLUMNS": json.dumps(["今日路桥", "部门动态", "不存在的栏目"]),
+        }
+    )
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("luqiao-monitor")),
+            "crawl",
+            "--once",
+            "--site-url",
+            fixture_site.url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    articles = _consume(kafka_bootstrap, kafka_topics["articles"], 1000, timeout=10)
+    [message] = _consume(kafka_bootstrap, crawls, 1)
+    report = CrawlReport.model_validate_json(message.value)
+    assert report.ok is False and report.articles_published == len(articles) > 5
+    by_column = {c.column: c for c in report.columns}
+    assert by_column["今日路桥"].column_id == "1683482" and by_column["今日路桥"].new > 0
+    assert by_column["不存在的栏目"].column_id is None and by_column["不存在的栏目"].error

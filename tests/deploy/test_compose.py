@@ -207,3 +207,8 @@ def test_crawler_archives_into_its_volume(
     volume_targets = {m.target for m in compose.mounts() if m.service == "crawler"}
     assert str(settings.warc_dir) in volume_targets
     assert settings.site_url.startswith("https://")
+    # Its own store, on a volume of its own: not the tracker's PostgreSQL database.
+    state = make_url(settings.resolved_state_url())
+    assert state.get_backend_name() == "sqlite"
+    assert str(Path(state.database or "").parent) in volume_targets
+    assert settings.crawls_topic == events.CRAWLS_TOPIC

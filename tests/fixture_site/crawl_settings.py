@@ -12,7 +12,7 @@ from .server import FixtureSite
 def fast_overrides(site: FixtureSite, workdir: Path) -> dict[str, Any]:
     return {
         "site_url": site.url,
-        "database_url": f"sqlite:///{workdir / 'crawler.db'}",
+        "state_url": f"sqlite:///{workdir / 'crawler-state.db'}",
         "warc_dir": str(workdir / "warc"),
         "download_delay": 0,
         "autothrottle_start_delay": 0,
@@ -20,4 +20,5 @@ def fast_overrides(site: FixtureSite, workdir: Path) -> dict[str, Any]:
         "retry_backoff_base": 0.05,
         "download_timeout": 10,
         "offsite_allowlist": [],
+        "article_retry_minutes": 0,
     }

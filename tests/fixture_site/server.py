@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .site_data import Article, SiteData
 
@@ -53,6 +53,8 @@ class FixtureSite:
         self.log: list[LoggedRequest] = []  # answered requests, with status and size
         self.arrivals: Counter[str] = Counter()  # requests per path, counted on arrival
         self._failed_once: set[str] = set()
+        # (path, text the query must contain) -> (answers left, status): injected outages
+        self._outages: dict[tuple[str, str], tuple[int, int]] = {}
         self._mtimes: dict[str, datetime] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -119,6 +121,22 @@ class FixtureSite:
             edit(article)
             article.revision += 1
             self._mtimes[path] = datetime.now(UTC).replace(microsecond=0)
+
+    def fail_requests(
+        self, path: str, query_contains: str = "", *, times: int, status: int = 503
+    ) -> None:
+        """The next ``times`` requests for ``path`` (whose query holds ``query_contains``)
+        answer ``status``: a list page that is down for a while, then heals."""
+        with self._lock:
+            self._outages[(path, query_contains)] = (times, status)
+
+    def _outage(self, path: str, query: str) -> int | None:
+        with self._lock:
+            for (where, needle), (left, status) in self._outages.items():
+                if where == path and needle in query and left > 0:
+                    self._outages[(where, needle)] = (left - 1, status)
+                    return status
+        return None
 
     def last_modified(self, path: str) -> datetime:
         return self._mtimes.get(path, BASE_MTIME)
@@ -210,11 +228,19 @@ def _make_handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
             site._arrived(path)
             if path in data.slow:
                 time.sleep(data.slow[path])
+            outage = site._outage(path, unquote(parts.query))
+            if outage is not None:
+                self._send(method, path, outage, b"<h1>Service Unavailable</h1>", "text/html")
+                return
             if site._should_fail_once(path):
                 self._send(method, path, 500, b"<h1>500 Internal Server Error</h1>", "text/html")
                 return
             if path == "/robots.txt" and data.robots_txt is not None:
                 self._send(method, path, 200, data.robots_txt.encode(), "text/plain")
+                return
+            if path in ("/", "/index.html") and data.home_page() is not None:
+                home = data.home_page() or ""
+                self._send(method, path, 200, home.encode(), "text/html; charset=utf-8")
                 return
             if path.startswith("/col/col") and path.endswith("/index.html"):
                 column_id = path.removeprefix("/col/col").removesuffix("/index.html")
@@ -234,6 +260,21 @@ def _make_handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
                 return
             if path in JPAGE_PROXIES:
                 self._jpage(method, path, query, form)
+                return
+            raw = data.raw_pages.get(path)
+            if raw is not None:
+                extra = {
+                    k: v
+                    for k, v in (
+                        ("Location", raw.get("location")),
+                        ("Content-Encoding", raw.get("content_encoding")),
+                    )
+                    if v
+                }
+                body = data.raw_body(raw)
+                self._send(
+                    method, path, int(raw.get("status", 200)), body, raw.get("content_type"), extra
+                )
                 return
             article = data.articles.get(path)
             if article is not None:

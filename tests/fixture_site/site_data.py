@@ -117,6 +117,8 @@ class SiteData:
         self.files_dir = self.data_dir / "files"
         self.fail_once: set[str] = set(self.config.get("fail_once", []))
         self.slow: dict[str, float] = dict(self.config.get("slow", {}))
+        # Hostile answers served as described (a file as is, a generated body, a redirect).
+        self.raw_pages: dict[str, dict[str, Any]] = dict(self.config.get("raw_pages", {}))
         # Set by the server once it knows its port; list hrefs may use the marks.
         self.origin = ""
         self.mirror_origin = ""
@@ -218,6 +220,31 @@ class SiteData:
             f"<totalrecord>{len(items)}</totalrecord><totalpage>{total_page}</totalpage>"
             "</datastore>"
         )
+
+    def raw_body(self, spec: dict[str, Any]) -> bytes:
+        """The body of a raw page: a data file as is, or a generated one (too big to keep)."""
+        if "file" in spec:
+            return (self.files_dir / spec["file"]).read_bytes()
+        if spec.get("generate") == "one_text_node":
+            head = (
+                '<html><head><meta name="ArticleTitle" content="一个超大的文本节点">'
+                '<meta name="PubDate" content="2025-05-02 09:00"></head><body><div id="zoom"><p>'
+            ).encode()
+            return head + b"x" * int(spec["bytes"]) + b"</p></div></body></html>"
+        return b""
+
+    def home_page(self) -> str | None:
+        """The home page: its navigation links every column (and a few the crawler skips)."""
+        template = self.templates.get("home")
+        if template is None:
+            return None
+        entries = [(c.id, c.name) for c in self.columns.values()]
+        entries += [(x["id"], x["name"]) for x in self.config.get("navigation_extra", [])]
+        links = "\n".join(
+            f'    <li><a href="/col/col{cid}/index.html" target="_self">{html.escape(name)}</a></li>'
+            for cid, name in entries
+        )
+        return self._fill(template, {"site_name": self.site_name, "nav_links": links})
 
     # ---- articles ----------------------------------------------------------------------
     def article_page(self, article: Article, origin: str) -> bytes:

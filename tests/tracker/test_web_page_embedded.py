@@ -5,6 +5,7 @@ the deadline that the work was unfinished, no ongoing commitment overdue."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,8 @@ import httpx
 import pytest
 
 from services.catalog import load_catalog
-from services.embedded import EmbeddedPipeline, poll_once
+from services.crawler.handoff import HandoffQueue
+from services.embedded import EmbeddedPipeline
 from services.extractor.handler import ExtractorHandler
 from services.extractor.settings import ExtractorSettings
 from services.tracker.app import tracker_api
@@ -33,10 +35,12 @@ def test_embedded_run_then_the_pages(tmp_path: Path) -> None:
     )
     tracker = TrackerService(settings)
     tracker.start()
-    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker)
     with FixtureSite(SITE) as site:
-        result = poll_once(pipeline, dict(fast_overrides(site, tmp_path)))
-    assert result.evidence > 0
+        overrides = dict(fast_overrides(site, tmp_path))
+        queue = HandoffQueue(str(overrides["state_url"]))
+        pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker, queue)
+        summary = pipeline.poll(overrides, threading.Event())
+    assert summary.published > 0
     assert list((tmp_path / "warc").glob("*.warc.gz")), "the crawl archived nothing"
     with serving(tracker_api(tracker)) as base:
         banner = httpx.get(base + "/methodology").text
@@ -80,14 +84,12 @@ def test_an_unreachable_site_shows_as_a_failed_crawl_not_a_verdict(tmp_path: Pat
     settings = TrackerSettings(database_url=f"sqlite:///{tmp_path / 'tracker.db'}")
     tracker = TrackerService(settings)
     tracker.start()
-    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker)
     with FixtureSite(SITE) as site:
         overrides = dict(fast_overrides(site, tmp_path))
     overrides["site_url"] = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    try:
-        poll_once(pipeline, overrides)
-    except Exception:  # noqa: BLE001 — a crawl that raises is reported all the same
-        pass
+    queue = HandoffQueue(str(overrides["state_url"]))
+    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker, queue)
+    pipeline.poll(overrides, threading.Event())  # a failed crawl is reported, not raised
     with serving(tracker_api(tracker)) as base:
         page = httpx.get(base + "/", timeout=30).text
     assert 'data-state="failed"' in page and "最近一次抓取失败" in page
