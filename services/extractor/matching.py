@@ -14,7 +14,6 @@ Pipeline per article (pure; no I/O):
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ class Candidate:
     keywords: set[str] = field(default_factory=set)
     focus: int = -1  # offset of the first anchor (else keyword) hit in the text
     anchor_focus: int = -1
+    facts: _ProfileFacts | None = None
 
     @property
     def coverage(self) -> float:
@@ -128,6 +128,9 @@ def year_spoken_of(sentence: str, published_year: int) -> int | None:
     return max(years) if years else None
 
 
+OPEN_FRAMES = ("近年来", "近年", "多年来", "近些年", "一直以来")
+
+
 def background_years(
     doc: str, spans: list[tuple[int, int]], published_year: int
 ) -> list[int | None]:
@@ -136,7 +139,6 @@ def background_years(
     keeps recounting 2023 until a sentence names a later time."""
     out: list[int | None] = []
     current: int | None = None
-    open_frames = ("近年来", "近年", "多年来", "近些年", "一直以来")
     previous_end = 0
     for s, e in spans:
         if "\n" in doc[previous_end:s] or s == 0:
@@ -144,20 +146,126 @@ def background_years(
         own = year_spoken_of(doc[s:e], published_year)
         if own is not None:
             current = own
-        elif doc[s:e].lstrip().startswith(open_frames):
+        elif doc[s:e].lstrip().startswith(OPEN_FRAMES):
             current = None  # "近年来,…": a span of years, no longer the one named before
         out.append(current)
         previous_end = e
     return out
 
 
+class _BackgroundYears:
+    """`background_years` read lazily: only the sentences a candidate sits in, and
+    the earlier sentences of their paragraph that carry a year on to them.
+
+    Going back from a sentence, the first one that names a year gives it; one that
+    opens with a span of years ("近年来") or starts a paragraph ends the search
+    with no year, exactly as the forward reading resets there."""
+
+    def __init__(self, doc: str, spans: list[tuple[int, int]], published_year: int) -> None:
+        self.doc = doc
+        self.spans = spans
+        self.published_year = published_year
+        self.known: dict[int, int | None] = {}
+
+    def at(self, index: int) -> int | None:
+        if index in self.known:
+            return self.known[index]
+        doc, spans = self.doc, self.spans
+        year: int | None = None
+        i = index
+        while i >= 0:
+            if i in self.known:
+                year = self.known[i]
+                break
+            s, e = spans[i]
+            own = year_spoken_of(doc[s:e], self.published_year)
+            if own is not None:
+                year = own
+                break
+            if doc[s:e].lstrip().startswith(OPEN_FRAMES):
+                break
+            previous_end = spans[i - 1][1] if i > 0 else 0
+            if s == 0 or "\n" in doc[previous_end:s]:
+                break  # a new paragraph starts without a time
+            i -= 1
+        self.known[index] = year
+        return year
+
+
+def _read_once(
+    readings: dict[tuple[str, int, bool], StageReading], window: str, focus: int, record: bool
+) -> StageReading:
+    """`read_stage`, once per window, focus and kind of text within one article."""
+    key = (window, focus, record)
+    reading = readings.get(key)
+    if reading is None:
+        reading = readings[key] = read_stage(window, focus, record)
+    return reading
+
+
 def plan_adopted(commitment: Commitment) -> date:
     return commitment.report.adopted_on or date(commitment.report.plan_year, 1, 1)
+
+
+class _Hits:
+    """One commitment's hits in one sentence, gathered by the Aho-Corasick pass.
+
+    A plain slotted record: most of them are dropped (one ordinary keyword), so
+    they must be cheap to make; only the kept ones become a `Candidate`."""
+
+    __slots__ = ("anchors", "keywords", "focus", "anchor_focus")
+
+    def __init__(self) -> None:
+        self.anchors: set[str] | None = None
+        self.keywords: set[str] | None = None
+        self.focus = -1
+        self.anchor_focus = -1
+
+
+@dataclass(frozen=True)
+class _ProfileFacts:
+    """What the per-candidate filters ask of a commitment, computed when the catalog loads."""
+
+    plan_year: int
+    adopted: date
+    text: str
+    lone_keyword: bool  # its only keyword may link it alone
+
+
+class _Sentence:
+    """What every candidate in one sentence shares, read once per article."""
+
+    __slots__ = ("text", "elsewhere", "here", "window", "follows", "figures", "searched")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.elsewhere: list[str] | None = None
+        self.here: bool | None = None
+        self.window = ""
+        self.follows = False
+        self.figures: list[Figure] | None = None
+        self.searched: dict[re.Pattern[str], bool] = {}
+
+    def has(self, pattern: re.Pattern[str]) -> bool:
+        """Whether the window holds `pattern` (memoised: several candidates ask)."""
+        found = self.searched.get(pattern)
+        if found is None:
+            found = self.searched[pattern] = pattern.search(self.window) is not None
+        return found
 
 
 class ArticleExtractor:
     def __init__(self, catalog: list[Commitment]) -> None:
         self.profiles = build_profiles(catalog)
+        self.facts = [
+            _ProfileFacts(
+                p.commitment.report.plan_year,
+                plan_adopted(p.commitment),
+                p.commitment.text,
+                len(p.keywords) == 1,
+            )
+            for p in self.profiles
+        ]
         self.automaton = ahocorasick.Automaton()
         index: dict[str, list[tuple[int, bool]]] = defaultdict(list)
         for i, p in enumerate(self.profiles):
@@ -166,7 +274,7 @@ class ArticleExtractor:
             for k in p.keywords:
                 index[k].append((i, False))
         for term, owners in index.items():
-            self.automaton.add_word(term, (term, tuple(owners)))
+            self.automaton.add_word(term, (term, len(term) - 1, tuple(owners)))
         if index:
             self.automaton.make_automaton()
         self._empty = not index
@@ -175,42 +283,78 @@ class ArticleExtractor:
         return [(m.start(), m.end()) for m in SENTENCE_RE.finditer(text) if m.group().strip()]
 
     def candidates(self, text: str, spans: list[tuple[int, int]]) -> list[Candidate]:
-        if self._empty:
+        if self._empty or not spans:
             return []
         starts = [s for s, _ in spans]
-        found: dict[tuple[int, int], Candidate] = {}
-        for end, (term, owners) in self.automaton.iter(text):
-            si = bisect.bisect_right(starts, end) - 1
+        last = len(starts) - 1
+        found: dict[tuple[int, int], _Hits] = {}
+        si = -1
+        next_start = starts[0]
+        for end, (term, back, owners) in self.automaton.iter(text):
+            # Hits come in order of their end: the sentence index only moves forward
+            # (the last sentence starting at or before the hit's end).
+            while next_start <= end:
+                si += 1
+                next_start = starts[si + 1] if si < last else len(text) + 1
             if si < 0:
                 continue
+            start = end - back
             for pi, is_anchor in owners:
-                cand = found.get((pi, si))
-                if cand is None:
-                    cand = found[(pi, si)] = Candidate(self.profiles[pi], si)
-                (cand.anchors if is_anchor else cand.keywords).add(term)
-                start = end - len(term) + 1
-                first_anchor = is_anchor and len(cand.anchors) == 1 and cand.anchor_focus < 0
-                if first_anchor:
-                    cand.anchor_focus = start
-                if cand.focus < 0 or first_anchor:
-                    cand.focus = start
-        for cand in found.values():
-            pattern = cand.profile.split_name
-            if cand.anchors or pattern is None:
+                hits = found.get((pi, si))
+                if hits is None:
+                    hits = found[(pi, si)] = _Hits()
+                if is_anchor:
+                    if hits.anchors is None:
+                        hits.anchors = {term}
+                        if hits.anchor_focus < 0:
+                            hits.anchor_focus = start
+                            hits.focus = start
+                    else:
+                        hits.anchors.add(term)
+                    if hits.focus < 0:
+                        hits.focus = start
+                else:
+                    if hits.keywords is None:
+                        hits.keywords = {term}
+                    else:
+                        hits.keywords.add(term)
+                    if hits.focus < 0:
+                        hits.focus = start
+        profiles = self.profiles
+        for (pi, si), hits in found.items():
+            if hits.anchors is not None:
                 continue
-            s, e = spans[cand.sentence_index]
+            pattern = profiles[pi].split_name
+            if pattern is None:
+                continue
+            s, e = spans[si]
             split = pattern.search(text, s, e)
             if split:
-                cand.anchors.add(split.group())
-                cand.anchor_focus = cand.focus = split.start()
-        named = {c.sentence_index for c in found.values() if c.anchors}
+                hits.anchors = {split.group()}
+                hits.anchor_focus = hits.focus = split.start()
+        named = {si for (_, si), hits in found.items() if hits.anchors is not None}
         # A sentence that names one commitment is about it; loose keyword
         # overlap with another commitment there is not a second link.
-        return [
-            c
-            for c in found.values()
-            if c.anchors or (c.sentence_index not in named and _enough_keywords(c))
-        ]
+        kept: list[Candidate] = []
+        for (pi, si), hits in found.items():
+            if hits.anchors is None:
+                if si in named or hits.keywords is None:
+                    continue
+                if not (len(hits.keywords) >= MIN_KEYWORDS or self.facts[pi].lone_keyword):
+                    continue  # the cheapest part of _enough_keywords first: same verdict
+            cand = Candidate(
+                profiles[pi],
+                si,
+                hits.anchors if hits.anchors is not None else set(),
+                hits.keywords if hits.keywords is not None else set(),
+                hits.focus,
+                hits.anchor_focus,
+                self.facts[pi],
+            )
+            if hits.anchors is None and not _enough_keywords(cand):
+                continue
+            kept.append(cand)
+        return kept
 
     def extract(self, article: ArticleFetched) -> list[Match]:
         # The title is read as the first sentence: news titles often carry the
@@ -218,44 +362,63 @@ class ArticleExtractor:
         body_at = len(article.title) + 1
         doc = f"{article.title}\n{article.text}"
         spans = self.sentences(doc)
-        if not spans:
+        # Cost follows the hits: everything below reads only what a candidate needs,
+        # and an article without any is done after one pass.
+        candidates = self.candidates(doc, spans)
+        if not candidates:
             return []
-        lead = doc[: spans[min(2, len(spans) - 1)][1]]
-        focus = article_focus(article.title, lead, article.source)
-        article_is_here = bool(luqiao_markers_in(doc))
         published = article.published_at.date()
         about_year = reporting_year(article)
         structure = read_document(article.text, article.title)
-        years = background_years(doc, spans, article.published_at.year)
+        years = _BackgroundYears(doc, spans, article.published_at.year)
+        focus: str | None = None  # the article's place, read at the first candidate needing it
+        article_is_here = False
+        sentences: dict[int, _Sentence] = {}
+        readings: dict[tuple[str, int, bool], StageReading] = {}
         best: dict[str, Match] = {}
-        for cand in self.candidates(doc, spans):
+        for cand in candidates:
             c = cand.profile.commitment
-            s, e = spans[cand.sentence_index]
+            facts = cand.facts
+            assert facts is not None
+            si = cand.sentence_index
+            s, e = spans[si]
             # A report published whole: its review part speaks of the year before,
             # its plan part of the year ahead, whatever the article's date says.
             part = structure.part_at(s - body_at) if structure and s >= body_at else None
             part_year = structure.year_of(part) if structure and part else None
-            if published < plan_adopted(c) or c.report.plan_year != (part_year or about_year):
+            if published < facts.adopted or facts.plan_year != (part_year or about_year):
                 # Evidence on a plan is what is reported during its year (or in the
                 # next year's look back at it); earlier events precede the plan.
                 continue
-            sentence = doc[s:e]
-            spoken_of = years[cand.sentence_index]
-            if spoken_of is not None and spoken_of < c.report.plan_year:
+            spoken_of = years.at(si)
+            if spoken_of is not None and spoken_of < facts.plan_year:
                 continue  # background: a year before the plan
-            elsewhere = [p for p in other_places_in(sentence) if p not in c.text]
-            if elsewhere and not luqiao_markers_in(sentence):
+            here = sentences.get(si)
+            if here is None:
+                here = sentences[si] = _Sentence(doc[s:e])
+            sentence = here.text
+            if here.elsewhere is None:
+                here.elsewhere = other_places_in(sentence)
+                here.here = bool(luqiao_markers_in(sentence))
+            elsewhere = [p for p in here.elsewhere if p not in facts.text]
+            if elsewhere and not here.here:
                 continue
-            if focus == "other" and not luqiao_markers_in(sentence):
+            if focus is None:
+                lead = doc[: spans[min(2, len(spans) - 1)][1]]
+                focus = article_focus(article.title, lead, article.source)
+                article_is_here = bool(luqiao_markers_in(doc))
+            if focus == "other" and not here.here:
                 continue
-            nxt = spans[cand.sentence_index + 1] if cand.sentence_index + 1 < len(spans) else None
-            follows = nxt is not None and s >= body_at and _continues(doc[nxt[0] : nxt[1]])
-            window = sentence + doc[nxt[0] : nxt[1]] if follows and nxt else sentence
+            if here.figures is None:
+                nxt = spans[si + 1] if si + 1 < len(spans) else None
+                here.follows = nxt is not None and s >= body_at and _continues(doc[nxt[0] : nxt[1]])
+                here.window = sentence + doc[nxt[0] : nxt[1]] if here.follows and nxt else sentence
+                here.figures = figures_in(here.window)
+            follows, window, figures = here.follows, here.window, here.figures
             record = part == "review"  # a report's look back states what was done
-            reading = read_stage(sentence, cand.focus - s, record)
+            reading = _read_once(readings, sentence, cand.focus - s, record)
             if reading.stage is None and follows:
-                reading = read_stage(window, cand.focus - s, record)
-            figures = figures_in(window)
+                reading = _read_once(readings, window, cand.focus - s, record)
             if reading.stage is None:
                 reading = _reading_from_figures(c, figures)
             if reading.stage is None:
@@ -266,19 +429,19 @@ class ArticleExtractor:
             if not _names_the_title(cand, reading.cue, sentence):
                 continue
             stage, fig_rule = _stage_against_target(c, reading.stage, figures)
-            if stage == Stage.COMPLETED and REMAINDER.search(window):
+            if stage == Stage.COMPLETED and here.has(REMAINDER):
                 # "已有4个建成投用, 其余2个正在装修": part of it.
                 stage, fig_rule = Stage.IN_PROGRESS, "remainder_under_way"
             if (
                 stage == Stage.COMPLETED
                 and c.kind == "ongoing"
                 and reading.cue not in DISCRETE_ACHIEVEMENTS
-                and not WHOLE_DONE.search(window)
+                and not here.has(WHOLE_DONE)
             ):
                 # "加快发展社区微托育": one more centre built advances an effort
                 # that has no finish line; a title won or a policy issued completes it.
                 stage, fig_rule = Stage.IN_PROGRESS, "ongoing:one_step"
-            if stage == Stage.COMPLETED and c.targets and PART_YEAR.search(window):
+            if stage == Stage.COMPLETED and c.targets and here.has(PART_YEAR):
                 # "1—9月地区生产总值增长6.5%": on the way to an annual target, not there.
                 stage, fig_rule = Stage.IN_PROGRESS, "part_year"
             reasons = [f"anchor:{a}" for a in sorted(cand.anchors)]
@@ -296,7 +459,10 @@ class ArticleExtractor:
                 reasons.append("quote:title")  # offsets are in the title
             start, end = (s, e) if in_title else (s - body_at, e - body_at)
             confidence = _confidence(cand, stage, article_is_here, focus, in_title)
-            match = Match(c, sentence.strip(), start, end, stage, figures, confidence, reasons)
+            # Each match keeps its own list of the window's figures.
+            match = Match(
+                c, sentence.strip(), start, end, stage, list(figures), confidence, reasons
+            )
             prev = best.get(c.id)
             if prev is None:
                 best[c.id] = match
