@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import ahocorasick
 
@@ -29,7 +30,8 @@ from services.extractor.document import read_document
 from services.extractor.figures import figures_in
 from services.extractor.places import article_focus, luqiao_markers_in, other_places_in
 from services.extractor.stages import StageReading, read_stage
-from services.extractor.terms import Profile, build_profiles, general_idf
+from services.extractor.term_cache import load_tables
+from services.extractor.terms import Profile, general_idf
 
 SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 KEYWORD_COVERAGE = 0.6
@@ -255,8 +257,10 @@ class _Sentence:
 
 
 class ArticleExtractor:
-    def __init__(self, catalog: list[Commitment]) -> None:
-        self.profiles = build_profiles(catalog)
+    def __init__(self, catalog: list[Commitment], cache_dir: Path | None = None) -> None:
+        """`cache_dir`: where the built tables are kept between processes
+        (term_cache.py); None builds them in memory every time."""
+        self.profiles = load_tables(catalog, cache_dir).profiles
         self.facts = [
             _ProfileFacts(
                 p.commitment.report.plan_year,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from services.settings import BusSettings
 
 
@@ -13,3 +15,9 @@ class ExtractorSettings(BusSettings):
     batch_max_records: int = 2000
     # Prometheus scrapes the extractor here (0 disables).
     metrics_port: int = 9108
+    # The built term tables (profiles, place names, IDFs) kept between processes so a
+    # process starts in well under a second; empty disables the cache.
+    extractor_cache_dir: str = "~/.cache/luqiao-monitor/extractor"
+
+    def cache_path(self) -> Path | None:
+        return Path(self.extractor_cache_dir).expanduser() if self.extractor_cache_dir else None
