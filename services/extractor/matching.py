@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -282,17 +283,29 @@ class ArticleExtractor:
         if index:
             self.automaton.make_automaton()
         self._empty = not index
+        self._admissible_memo: dict[tuple[date, int], list[bool]] = {}
 
     def sentences(self, text: str) -> list[tuple[int, int]]:
         return [(m.start(), m.end()) for m in SENTENCE_RE.finditer(text) if m.group().strip()]
 
-    def candidates(self, text: str, spans: list[tuple[int, int]]) -> list[Candidate]:
+    def candidates(
+        self,
+        text: str,
+        spans: list[tuple[int, int]],
+        admissible: Sequence[bool] | None = None,
+    ) -> list[Candidate]:
+        """Every (commitment, sentence) the text speaks of, in order of first hit.
+
+        `admissible[i]` false: profile i's candidates would be dropped by the caller
+        anyway (another plan year); they are not made, but its names still make
+        their sentence a named one, exactly as if they were."""
         if self._empty or not spans:
             return []
         starts = [s for s, _ in spans]
         last = len(starts) - 1
-        found: dict[tuple[int, int], _Hits] = {}
-        si = -1
+        kept: list[Candidate] = []
+        local: dict[int, _Hits] = {}  # the current sentence's hits, by profile
+        si = current = -1
         next_start = starts[0]
         for end, (term, back, owners) in self.automaton.iter(text):
             # Hits come in order of their end: the sentence index only moves forward
@@ -302,11 +315,16 @@ class ArticleExtractor:
                 next_start = starts[si + 1] if si < last else len(text) + 1
             if si < 0:
                 continue
+            if si != current:
+                if local:
+                    self._sentence_candidates(text, spans, current, local, admissible, kept)
+                    local = {}
+                current = si
             start = end - back
             for pi, is_anchor in owners:
-                hits = found.get((pi, si))
+                hits = local.get(pi)
                 if hits is None:
-                    hits = found[(pi, si)] = _Hits()
+                    hits = local[pi] = _Hits()
                 if is_anchor:
                     if hits.anchors is None:
                         hits.anchors = {term}
@@ -324,25 +342,41 @@ class ArticleExtractor:
                         hits.keywords.add(term)
                     if hits.focus < 0:
                         hits.focus = start
+        if local:
+            self._sentence_candidates(text, spans, current, local, admissible, kept)
+        return kept
+
+    def _sentence_candidates(
+        self,
+        text: str,
+        spans: list[tuple[int, int]],
+        si: int,
+        local: dict[int, _Hits],
+        admissible: Sequence[bool] | None,
+        kept: list[Candidate],
+    ) -> None:
+        """The candidates of one sentence, appended to `kept` in order of first hit."""
         profiles = self.profiles
-        for (pi, si), hits in found.items():
+        named = any(hits.anchors is not None for hits in local.values())
+        s, e = spans[si]
+        for pi, hits in local.items():
             if hits.anchors is not None:
                 continue
             pattern = profiles[pi].split_name
-            if pattern is None:
-                continue
-            s, e = spans[si]
+            if pattern is None or (named and admissible is not None and not admissible[pi]):
+                continue  # (a dropped profile's split name would change nothing here)
             split = pattern.search(text, s, e)
             if split:
                 hits.anchors = {split.group()}
                 hits.anchor_focus = hits.focus = split.start()
-        named = {si for (_, si), hits in found.items() if hits.anchors is not None}
+                named = True
         # A sentence that names one commitment is about it; loose keyword
         # overlap with another commitment there is not a second link.
-        kept: list[Candidate] = []
-        for (pi, si), hits in found.items():
+        for pi, hits in local.items():
+            if admissible is not None and not admissible[pi]:
+                continue
             if hits.anchors is None:
-                if si in named or hits.keywords is None:
+                if named or hits.keywords is None:
                     continue
                 if not (len(hits.keywords) >= MIN_KEYWORDS or self.facts[pi].lone_keyword):
                     continue  # the cheapest part of _enough_keywords first: same verdict
@@ -358,7 +392,17 @@ class ArticleExtractor:
             if hits.anchors is None and not _enough_keywords(cand):
                 continue
             kept.append(cand)
-        return kept
+
+    def _admissible(self, published: date, about_year: int) -> list[bool]:
+        """Which profiles an ordinary article (not a report read by parts) can be
+        evidence on: the plan of the year it reports on, adopted by its publication."""
+        key = (published, about_year)
+        found = self._admissible_memo.get(key)
+        if found is None:
+            found = [not (published < f.adopted or f.plan_year != about_year) for f in self.facts]
+            if len(self._admissible_memo) < 4096:
+                self._admissible_memo[key] = found
+        return found
 
     def extract(self, article: ArticleFetched) -> list[Match]:
         # The title is read as the first sentence: news titles often carry the
@@ -366,14 +410,16 @@ class ArticleExtractor:
         body_at = len(article.title) + 1
         doc = f"{article.title}\n{article.text}"
         spans = self.sentences(doc)
-        # Cost follows the hits: everything below reads only what a candidate needs,
-        # and an article without any is done after one pass.
-        candidates = self.candidates(doc, spans)
-        if not candidates:
-            return []
         published = article.published_at.date()
         about_year = reporting_year(article)
         structure = read_document(article.text, article.title)
+        # Cost follows the hits: everything below reads only what a candidate needs,
+        # and an article without any is done after one pass. In ordinary news, the
+        # plan year a candidate may belong to is known before it is made.
+        admissible = None if structure else self._admissible(published, about_year)
+        candidates = self.candidates(doc, spans, admissible)
+        if not candidates:
+            return []
         years = _BackgroundYears(doc, spans, article.published_at.year)
         focus: str | None = None  # the article's place, read at the first candidate needing it
         article_is_here = False
