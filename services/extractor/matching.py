@@ -29,7 +29,7 @@ from services.events import ArticleFetched, EvidenceFound, Figure, Stage, eviden
 from services.extractor import EXTRACTOR_VERSION
 from services.extractor.document import read_document
 from services.extractor.figures import figures_in
-from services.extractor.places import article_focus, luqiao_markers_in, other_places_in
+from services.extractor.places import article_focus, names_luqiao, other_places_in
 from services.extractor.stages import StageReading, read_stage
 from services.extractor.term_cache import load_tables
 from services.extractor.terms import Profile, general_idf
@@ -449,14 +449,14 @@ class ArticleExtractor:
             sentence = here.text
             if here.elsewhere is None:
                 here.elsewhere = other_places_in(sentence)
-                here.here = bool(luqiao_markers_in(sentence))
+                here.here = names_luqiao(sentence)
             elsewhere = [p for p in here.elsewhere if p not in facts.text]
             if elsewhere and not here.here:
                 continue
             if focus is None:
                 lead = doc[: spans[min(2, len(spans) - 1)][1]]
                 focus = article_focus(article.title, lead, article.source)
-                article_is_here = bool(luqiao_markers_in(doc))
+                article_is_here = names_luqiao(doc)
             if focus == "other" and not here.here:
                 continue
             if here.figures is None:

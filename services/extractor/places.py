@@ -210,6 +210,12 @@ def luqiao_markers_in(text: str) -> list[str]:
 
 
 _LUQIAO_SORTED = tuple(sorted(LUQIAO_MARKERS, key=len, reverse=True))
+_LUQIAO_RE = re.compile("|".join(map(re.escape, _LUQIAO_SORTED)))
+
+
+def names_luqiao(text: str) -> bool:
+    """Whether `luqiao_markers_in(text)` finds any: one regex scan, not one per marker."""
+    return _LUQIAO_RE.search(text) is not None
 
 
 def article_focus(title: str, lead: str, source: str | None = None) -> str:
