@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import ahocorasick
 
@@ -210,19 +211,13 @@ def plan_adopted(commitment: Commitment) -> date:
     return commitment.report.adopted_on or date(commitment.report.plan_year, 1, 1)
 
 
-class _Hits:
-    """One commitment's hits in one sentence, gathered by the Aho-Corasick pass.
-
-    A plain slotted record: most of them are dropped (one ordinary keyword), so
-    they must be cheap to make; only the kept ones become a `Candidate`."""
-
-    __slots__ = ("anchors", "keywords", "focus", "anchor_focus")
-
-    def __init__(self) -> None:
-        self.anchors: set[str] | None = None
-        self.keywords: set[str] | None = None
-        self.focus = -1
-        self.anchor_focus = -1
+# One commitment's hits in one sentence, gathered by the Aho-Corasick pass: a plain
+# list [anchors, keywords, focus, anchor_focus] (sets or None, offsets), because most
+# of them are dropped (one ordinary keyword) and must be cheap to make; only the kept
+# ones become a `Candidate`. focus: the first hit's start, overridden once by the
+# first anchor's.
+_ANCHORS, _KEYWORDS, _FOCUS, _ANCHOR_FOCUS = 0, 1, 2, 3
+_Hits = list[Any]
 
 
 @dataclass(frozen=True)
@@ -324,24 +319,19 @@ class ArticleExtractor:
             for pi, is_anchor in owners:
                 hits = local.get(pi)
                 if hits is None:
-                    hits = local[pi] = _Hits()
-                if is_anchor:
-                    if hits.anchors is None:
-                        hits.anchors = {term}
-                        if hits.anchor_focus < 0:
-                            hits.anchor_focus = start
-                            hits.focus = start
+                    local[pi] = (
+                        [{term}, None, start, start] if is_anchor else [None, {term}, start, -1]
+                    )
+                elif is_anchor:
+                    if hits[_ANCHORS] is None:
+                        hits[_ANCHORS] = {term}
+                        hits[_ANCHOR_FOCUS] = hits[_FOCUS] = start
                     else:
-                        hits.anchors.add(term)
-                    if hits.focus < 0:
-                        hits.focus = start
+                        hits[_ANCHORS].add(term)
+                elif hits[_KEYWORDS] is None:
+                    hits[_KEYWORDS] = {term}
                 else:
-                    if hits.keywords is None:
-                        hits.keywords = {term}
-                    else:
-                        hits.keywords.add(term)
-                    if hits.focus < 0:
-                        hits.focus = start
+                    hits[_KEYWORDS].add(term)
         if local:
             self._sentence_candidates(text, spans, current, local, admissible, kept)
         return kept
@@ -357,39 +347,40 @@ class ArticleExtractor:
     ) -> None:
         """The candidates of one sentence, appended to `kept` in order of first hit."""
         profiles = self.profiles
-        named = any(hits.anchors is not None for hits in local.values())
+        named = any(hits[_ANCHORS] is not None for hits in local.values())
         s, e = spans[si]
         for pi, hits in local.items():
-            if hits.anchors is not None:
+            if hits[_ANCHORS] is not None:
                 continue
             pattern = profiles[pi].split_name
             if pattern is None or (named and admissible is not None and not admissible[pi]):
                 continue  # (a dropped profile's split name would change nothing here)
             split = pattern.search(text, s, e)
             if split:
-                hits.anchors = {split.group()}
-                hits.anchor_focus = hits.focus = split.start()
+                hits[_ANCHORS] = {split.group()}
+                hits[_ANCHOR_FOCUS] = hits[_FOCUS] = split.start()
                 named = True
         # A sentence that names one commitment is about it; loose keyword
         # overlap with another commitment there is not a second link.
         for pi, hits in local.items():
             if admissible is not None and not admissible[pi]:
                 continue
-            if hits.anchors is None:
-                if named or hits.keywords is None:
+            anchors, keywords = hits[_ANCHORS], hits[_KEYWORDS]
+            if anchors is None:
+                if named or keywords is None:
                     continue
-                if not (len(hits.keywords) >= MIN_KEYWORDS or self.facts[pi].lone_keyword):
+                if not (len(keywords) >= MIN_KEYWORDS or self.facts[pi].lone_keyword):
                     continue  # the cheapest part of _enough_keywords first: same verdict
             cand = Candidate(
                 profiles[pi],
                 si,
-                hits.anchors if hits.anchors is not None else set(),
-                hits.keywords if hits.keywords is not None else set(),
-                hits.focus,
-                hits.anchor_focus,
+                anchors if anchors is not None else set(),
+                keywords if keywords is not None else set(),
+                hits[_FOCUS],
+                hits[_ANCHOR_FOCUS],
                 self.facts[pi],
             )
-            if hits.anchors is None and not _enough_keywords(cand):
+            if anchors is None and not _enough_keywords(cand):
                 continue
             kept.append(cand)
 
