@@ -31,6 +31,7 @@ import asyncio
 import json
 import logging
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -189,12 +190,25 @@ def bench_in_process(catalog: list[Commitment], count: int, rounds: int) -> dict
     }  # fmt: skip
 
 
-def _wall(argv: list[str], env: dict[str, str], stdin: Path | None = None) -> float:
+def _run(argv: list[str], env: dict[str, str], stdin: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one child process. CPU time is
+    what the machine's other load disturbs least."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(stdin or os.devnull, "rb") as fh:
         subprocess.run(argv, stdin=fh, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        env=env, check=True)  # fmt: skip
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def _median_run(
+    argv: list[str], env: dict[str, str], runs: int, stdin: Path | None = None
+) -> tuple[float, float]:
+    timings = [_run(argv, env, stdin) for _ in range(runs)]
+    return statistics.median(w for w, _ in timings), statistics.median(c for _, c in timings)
 
 
 def bench_processes(whole_articles: int, runs: int = 3) -> dict[str, Any]:
@@ -202,31 +216,36 @@ def bench_processes(whole_articles: int, runs: int = 3) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="luqiao-bench-") as tmp:
         cache = Path(tmp) / "cache"
         env = {**os.environ, "LUQIAO_EXTRACTOR_CACHE_DIR": str(cache)}
-        python = _wall([sys.executable, "-c", "pass"], env)
+        python, _ = _run([sys.executable, "-c", "pass"], env)
         empty = [str(CLI), "extract", "-"]
-        cold = _wall(empty, env)  # builds and writes the term cache
-        warm = statistics.median(_wall(empty, env) for _ in range(runs))
+        cold, cold_cpu = _run(empty, env)  # builds and writes the term cache
+        warm, warm_cpu = _median_run(empty, env, runs)
         corpus = Path(tmp) / "short.jsonl"
         corpus.write_text(
             "\n".join(offline_lines(build_short_corpus(whole_articles))) + "\n", encoding="utf-8"
         )
-        whole = _wall(empty, env, stdin=corpus)
+        whole, whole_cpu = _run(empty, env, stdin=corpus)
         # A few articles: start-up plus what the first ones load lazily (jieba's
         # dictionary for task lists, cn2an for Chinese numerals).
         few = Path(tmp) / "few.jsonl"
         few.write_text(
             "\n".join(offline_lines(build_short_corpus(FEW_ARTICLES))) + "\n", encoding="utf-8"
         )
-        first = statistics.median(_wall(empty, env, stdin=few) for _ in range(runs))
+        first, first_cpu = _median_run(empty, env, runs, stdin=few)
     return {
         "first_articles": FEW_ARTICLES,
         "first_articles_seconds": round(first, 3),
+        "first_articles_cpu_seconds": round(first_cpu, 3),
         "python_bare_seconds": round(python, 3),
         "startup_empty_cache_seconds": round(cold, 3),
+        "startup_empty_cache_cpu_seconds": round(cold_cpu, 3),
         "startup_warm_cache_seconds": round(warm, 3),
+        "startup_warm_cache_cpu_seconds": round(warm_cpu, 3),
         "whole_command_articles": whole_articles,
         "whole_command_seconds": round(whole, 2),
+        "whole_command_cpu_seconds": round(whole_cpu, 2),
         "whole_command_articles_per_second": round(whole_articles / whole, 1),
+        "whole_command_articles_per_cpu_second": round(whole_articles / whole_cpu, 1),
     }
 
 
@@ -377,17 +396,22 @@ def _print(figures: dict[str, Any]) -> None:
     if "processes" in figures:
         pr = figures["processes"]
         print(
-            f"\nstart-up of `luqiao-monitor extract` (no article): {pr['startup_warm_cache_seconds']} s "
-            f"with the term cache, {pr['startup_empty_cache_seconds']} s building it "
+            f"\nstart-up of `luqiao-monitor extract` (no article), wall / CPU: "
+            f"{pr['startup_warm_cache_seconds']} / {pr['startup_warm_cache_cpu_seconds']} s with "
+            f"the term cache, {pr['startup_empty_cache_seconds']} / "
+            f"{pr['startup_empty_cache_cpu_seconds']} s building it "
             f"(bare Python {pr['python_bare_seconds']} s; aim {AIM_STARTUP_SECONDS} s)"
         )
         print(
             f"`luqiao-monitor extract` over the first {pr['first_articles']} short articles: "
-            f"{pr['first_articles_seconds']} s (start-up and the lazily loaded jieba and cn2an)"
+            f"{pr['first_articles_seconds']} / {pr['first_articles_cpu_seconds']} s "
+            f"(start-up and the lazily loaded jieba and cn2an)"
         )
         print(
             f"whole `luqiao-monitor extract` over {pr['whole_command_articles']:,} short articles: "
-            f"{pr['whole_command_seconds']} s, {pr['whole_command_articles_per_second']:,.0f} articles/s"
+            f"{pr['whole_command_seconds']} / {pr['whole_command_cpu_seconds']} s, "
+            f"{pr['whole_command_articles_per_second']:,.0f} articles/s "
+            f"({pr['whole_command_articles_per_cpu_second']:,.0f} per CPU second)"
         )
     if "labelled" in figures:
         print("\nlabelled set (`luqiao-monitor evaluate`):")
