@@ -65,8 +65,15 @@ def build_app(settings: ExtractorSettings, handler: ExtractorHandler | None = No
             if outcome.dead is not None:
                 pending.append(await dead_out.publish(outcome.dead, key=key, no_confirm=True))
             for ev in outcome.evidence:
+                # The evidence id is the correlation id: deterministic, and it spares a
+                # uuid4 per event (5 % of the service's time in bench/README.md's profile).
                 pending.append(
-                    await evidence_out.publish(ev, key=ev.commitment_id.encode(), no_confirm=True)
+                    await evidence_out.publish(
+                        ev,
+                        key=ev.commitment_id.encode(),
+                        correlation_id=ev.evidence_id,
+                        no_confirm=True,
+                    )
                 )
         if pending:
             await asyncio.gather(*pending)

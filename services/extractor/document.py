@@ -18,7 +18,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from services.catalog.report_text import Paragraph, Part, parse_report
+from services.catalog.report_text import Paragraph, Part, looks_like_report, parse_report
 
 # An ordinary news story can open a paragraph with "2025年以来" under a sub-title:
 # without an explicit part marker ("回顾2024", "二、2025年工作安排"), only a long text
@@ -79,12 +79,17 @@ def _span_in(raw: str, text: str, line_start: int) -> tuple[int, int] | None:
 
 def read_document(text: str, title: str = "") -> DocumentParts | None:
     """The review and plan parts of a report-shaped text, or None for ordinary news."""
-    report = parse_report(text, "article")
-    explicit = bool(report.markers) and report.plan_year is not None
-    paired = report.review_year is not None and report.review_year == (report.plan_year or 0) - 1
-    if explicit or (paired and len(text) >= MIN_REPORT_CHARS):
-        assert report.plan_year is not None
-        return _parts_of(text, report.plan_year, report.review_year, report.paragraphs)
+    # The parser finds part markers and years only in a text that passes its own cheap
+    # pre-check; ordinary news fails it, so it is rejected without being parsed.
+    if looks_like_report(text):
+        report = parse_report(text, "article")
+        explicit = bool(report.markers) and report.plan_year is not None
+        paired = (
+            report.review_year is not None and report.review_year == (report.plan_year or 0) - 1
+        )
+        if explicit or (paired and len(text) >= MIN_REPORT_CHARS):
+            assert report.plan_year is not None
+            return _parts_of(text, report.plan_year, report.review_year, report.paragraphs)
     titled = PLAN_TITLE.search(title.strip())
     if titled:
         return _plan_document(text, int(titled.group(1)))

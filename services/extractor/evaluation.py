@@ -19,6 +19,7 @@ from services.catalog import load_catalog
 from services.catalog.model import Commitment
 from services.events import ArticleFetched, Stage
 from services.extractor.matching import ArticleExtractor, Match
+from services.extractor.settings import ExtractorSettings
 from services.offline_articles import article_from_dict
 
 Link = tuple[str, str]  # (article label id, commitment id)
@@ -218,5 +219,10 @@ def evaluate_file(
     baseline: bool = False,
 ) -> EvaluationReport:
     catalog = catalog if catalog is not None else load_catalog()
-    linker: Linker = WordPresenceLinker(catalog) if baseline else ArticleExtractor(catalog)
+    # The term cache makes re-running the labelled set after a rule change start fast;
+    # a change to the rules that build the tables changes its key.
+    cache_dir = ExtractorSettings().cache_path()
+    linker: Linker = (
+        WordPresenceLinker(catalog) if baseline else ArticleExtractor(catalog, cache_dir)
+    )
     return evaluate_items(load_labelled(path), catalog, linker, split)

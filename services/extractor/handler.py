@@ -26,7 +26,9 @@ class ExtractorHandler:
         self, settings: ExtractorSettings, catalog: list[Commitment] | None = None
     ) -> None:
         self.settings = settings
-        self.extractor = ArticleExtractor(catalog if catalog is not None else load_catalog())
+        self.extractor = ArticleExtractor(
+            catalog if catalog is not None else load_catalog(), settings.cache_path()
+        )
 
     def check(self, raw: bytes) -> ArticleFetched:
         if len(raw) > self.settings.max_text_chars * 4:

@@ -14,11 +14,13 @@ Pipeline per article (pure; no I/O):
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import ahocorasick
 
@@ -28,9 +30,10 @@ from services.events import ArticleFetched, EvidenceFound, Figure, Stage, eviden
 from services.extractor import EXTRACTOR_VERSION
 from services.extractor.document import read_document
 from services.extractor.figures import figures_in
-from services.extractor.places import article_focus, luqiao_markers_in, other_places_in
+from services.extractor.places import article_focus, names_luqiao, other_places_in
 from services.extractor.stages import StageReading, read_stage
-from services.extractor.terms import Profile, build_profiles, general_idf
+from services.extractor.term_cache import load_tables
+from services.extractor.terms import Profile, general_idf
 
 SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 KEYWORD_COVERAGE = 0.6
@@ -48,6 +51,7 @@ class Candidate:
     keywords: set[str] = field(default_factory=set)
     focus: int = -1  # offset of the first anchor (else keyword) hit in the text
     anchor_focus: int = -1
+    facts: _ProfileFacts | None = None
 
     @property
     def coverage(self) -> float:
@@ -128,6 +132,9 @@ def year_spoken_of(sentence: str, published_year: int) -> int | None:
     return max(years) if years else None
 
 
+OPEN_FRAMES = ("近年来", "近年", "多年来", "近些年", "一直以来")
+
+
 def background_years(
     doc: str, spans: list[tuple[int, int]], published_year: int
 ) -> list[int | None]:
@@ -136,7 +143,6 @@ def background_years(
     keeps recounting 2023 until a sentence names a later time."""
     out: list[int | None] = []
     current: int | None = None
-    open_frames = ("近年来", "近年", "多年来", "近些年", "一直以来")
     previous_end = 0
     for s, e in spans:
         if "\n" in doc[previous_end:s] or s == 0:
@@ -144,20 +150,122 @@ def background_years(
         own = year_spoken_of(doc[s:e], published_year)
         if own is not None:
             current = own
-        elif doc[s:e].lstrip().startswith(open_frames):
+        elif doc[s:e].lstrip().startswith(OPEN_FRAMES):
             current = None  # "近年来,…": a span of years, no longer the one named before
         out.append(current)
         previous_end = e
     return out
 
 
+class _BackgroundYears:
+    """`background_years` read lazily: only the sentences a candidate sits in, and
+    the earlier sentences of their paragraph that carry a year on to them.
+
+    Going back from a sentence, the first one that names a year gives it; one that
+    opens with a span of years ("近年来") or starts a paragraph ends the search
+    with no year, exactly as the forward reading resets there."""
+
+    def __init__(self, doc: str, spans: list[tuple[int, int]], published_year: int) -> None:
+        self.doc = doc
+        self.spans = spans
+        self.published_year = published_year
+        self.known: dict[int, int | None] = {}
+
+    def at(self, index: int) -> int | None:
+        if index in self.known:
+            return self.known[index]
+        doc, spans = self.doc, self.spans
+        year: int | None = None
+        i = index
+        while i >= 0:
+            if i in self.known:
+                year = self.known[i]
+                break
+            s, e = spans[i]
+            own = year_spoken_of(doc[s:e], self.published_year)
+            if own is not None:
+                year = own
+                break
+            if doc[s:e].lstrip().startswith(OPEN_FRAMES):
+                break
+            previous_end = spans[i - 1][1] if i > 0 else 0
+            if s == 0 or "\n" in doc[previous_end:s]:
+                break  # a new paragraph starts without a time
+            i -= 1
+        self.known[index] = year
+        return year
+
+
+def _read_once(
+    readings: dict[tuple[str, int, bool], StageReading], window: str, focus: int, record: bool
+) -> StageReading:
+    """`read_stage`, once per window, focus and kind of text within one article."""
+    key = (window, focus, record)
+    reading = readings.get(key)
+    if reading is None:
+        reading = readings[key] = read_stage(window, focus, record)
+    return reading
+
+
 def plan_adopted(commitment: Commitment) -> date:
     return commitment.report.adopted_on or date(commitment.report.plan_year, 1, 1)
 
 
+# One commitment's hits in one sentence, gathered by the Aho-Corasick pass: a plain
+# list [anchors, keywords, focus, anchor_focus] (sets or None, offsets), because most
+# of them are dropped (one ordinary keyword) and must be cheap to make; only the kept
+# ones become a `Candidate`. focus: the first hit's start, overridden once by the
+# first anchor's.
+_ANCHORS, _KEYWORDS, _FOCUS, _ANCHOR_FOCUS = 0, 1, 2, 3
+_Hits = list[Any]
+
+
+@dataclass(frozen=True)
+class _ProfileFacts:
+    """What the per-candidate filters ask of a commitment, computed when the catalog loads."""
+
+    plan_year: int
+    adopted: date
+    text: str
+    lone_keyword: bool  # its only keyword may link it alone
+
+
+class _Sentence:
+    """What every candidate in one sentence shares, read once per article."""
+
+    __slots__ = ("text", "elsewhere", "here", "window", "follows", "figures", "searched")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.elsewhere: list[str] | None = None
+        self.here: bool | None = None
+        self.window = ""
+        self.follows = False
+        self.figures: list[Figure] | None = None
+        self.searched: dict[re.Pattern[str], bool] = {}
+
+    def has(self, pattern: re.Pattern[str]) -> bool:
+        """Whether the window holds `pattern` (memoised: several candidates ask)."""
+        found = self.searched.get(pattern)
+        if found is None:
+            found = self.searched[pattern] = pattern.search(self.window) is not None
+        return found
+
+
 class ArticleExtractor:
-    def __init__(self, catalog: list[Commitment]) -> None:
-        self.profiles = build_profiles(catalog)
+    def __init__(self, catalog: list[Commitment], cache_dir: Path | None = None) -> None:
+        """`cache_dir`: where the built tables are kept between processes
+        (term_cache.py); None builds them in memory every time."""
+        self.profiles = load_tables(catalog, cache_dir).profiles
+        self.facts = [
+            _ProfileFacts(
+                p.commitment.report.plan_year,
+                plan_adopted(p.commitment),
+                p.commitment.text,
+                len(p.keywords) == 1,
+            )
+            for p in self.profiles
+        ]
         self.automaton = ahocorasick.Automaton()
         index: dict[str, list[tuple[int, bool]]] = defaultdict(list)
         for i, p in enumerate(self.profiles):
@@ -166,51 +274,126 @@ class ArticleExtractor:
             for k in p.keywords:
                 index[k].append((i, False))
         for term, owners in index.items():
-            self.automaton.add_word(term, (term, tuple(owners)))
+            self.automaton.add_word(term, (term, len(term) - 1, tuple(owners)))
         if index:
             self.automaton.make_automaton()
         self._empty = not index
+        self._admissible_memo: dict[tuple[date, int], list[bool]] = {}
 
     def sentences(self, text: str) -> list[tuple[int, int]]:
         return [(m.start(), m.end()) for m in SENTENCE_RE.finditer(text) if m.group().strip()]
 
-    def candidates(self, text: str, spans: list[tuple[int, int]]) -> list[Candidate]:
-        if self._empty:
+    def candidates(
+        self,
+        text: str,
+        spans: list[tuple[int, int]],
+        admissible: Sequence[bool] | None = None,
+    ) -> list[Candidate]:
+        """Every (commitment, sentence) the text speaks of, in order of first hit.
+
+        `admissible[i]` false: profile i's candidates would be dropped by the caller
+        anyway (another plan year); they are not made, but its names still make
+        their sentence a named one, exactly as if they were."""
+        if self._empty or not spans:
             return []
         starts = [s for s, _ in spans]
-        found: dict[tuple[int, int], Candidate] = {}
-        for end, (term, owners) in self.automaton.iter(text):
-            si = bisect.bisect_right(starts, end) - 1
+        last = len(starts) - 1
+        kept: list[Candidate] = []
+        local: dict[int, _Hits] = {}  # the current sentence's hits, by profile
+        si = current = -1
+        next_start = starts[0]
+        for end, (term, back, owners) in self.automaton.iter(text):
+            # Hits come in order of their end: the sentence index only moves forward
+            # (the last sentence starting at or before the hit's end).
+            while next_start <= end:
+                si += 1
+                next_start = starts[si + 1] if si < last else len(text) + 1
             if si < 0:
                 continue
+            if si != current:
+                if local:
+                    self._sentence_candidates(text, spans, current, local, admissible, kept)
+                    local = {}
+                current = si
+            start = end - back
             for pi, is_anchor in owners:
-                cand = found.get((pi, si))
-                if cand is None:
-                    cand = found[(pi, si)] = Candidate(self.profiles[pi], si)
-                (cand.anchors if is_anchor else cand.keywords).add(term)
-                start = end - len(term) + 1
-                first_anchor = is_anchor and len(cand.anchors) == 1 and cand.anchor_focus < 0
-                if first_anchor:
-                    cand.anchor_focus = start
-                if cand.focus < 0 or first_anchor:
-                    cand.focus = start
-        for cand in found.values():
-            pattern = cand.profile.split_name
-            if cand.anchors or pattern is None:
+                hits = local.get(pi)
+                if hits is None:
+                    local[pi] = (
+                        [{term}, None, start, start] if is_anchor else [None, {term}, start, -1]
+                    )
+                elif is_anchor:
+                    if hits[_ANCHORS] is None:
+                        hits[_ANCHORS] = {term}
+                        hits[_ANCHOR_FOCUS] = hits[_FOCUS] = start
+                    else:
+                        hits[_ANCHORS].add(term)
+                elif hits[_KEYWORDS] is None:
+                    hits[_KEYWORDS] = {term}
+                else:
+                    hits[_KEYWORDS].add(term)
+        if local:
+            self._sentence_candidates(text, spans, current, local, admissible, kept)
+        return kept
+
+    def _sentence_candidates(
+        self,
+        text: str,
+        spans: list[tuple[int, int]],
+        si: int,
+        local: dict[int, _Hits],
+        admissible: Sequence[bool] | None,
+        kept: list[Candidate],
+    ) -> None:
+        """The candidates of one sentence, appended to `kept` in order of first hit."""
+        profiles = self.profiles
+        named = any(hits[_ANCHORS] is not None for hits in local.values())
+        s, e = spans[si]
+        for pi, hits in local.items():
+            if hits[_ANCHORS] is not None:
                 continue
-            s, e = spans[cand.sentence_index]
+            pattern = profiles[pi].split_name
+            if pattern is None or (named and admissible is not None and not admissible[pi]):
+                continue  # (a dropped profile's split name would change nothing here)
             split = pattern.search(text, s, e)
             if split:
-                cand.anchors.add(split.group())
-                cand.anchor_focus = cand.focus = split.start()
-        named = {c.sentence_index for c in found.values() if c.anchors}
+                hits[_ANCHORS] = {split.group()}
+                hits[_ANCHOR_FOCUS] = hits[_FOCUS] = split.start()
+                named = True
         # A sentence that names one commitment is about it; loose keyword
         # overlap with another commitment there is not a second link.
-        return [
-            c
-            for c in found.values()
-            if c.anchors or (c.sentence_index not in named and _enough_keywords(c))
-        ]
+        for pi, hits in local.items():
+            if admissible is not None and not admissible[pi]:
+                continue
+            anchors, keywords = hits[_ANCHORS], hits[_KEYWORDS]
+            if anchors is None:
+                if named or keywords is None:
+                    continue
+                if not (len(keywords) >= MIN_KEYWORDS or self.facts[pi].lone_keyword):
+                    continue  # the cheapest part of _enough_keywords first: same verdict
+            cand = Candidate(
+                profiles[pi],
+                si,
+                anchors if anchors is not None else set(),
+                keywords if keywords is not None else set(),
+                hits[_FOCUS],
+                hits[_ANCHOR_FOCUS],
+                self.facts[pi],
+            )
+            if anchors is None and not _enough_keywords(cand):
+                continue
+            kept.append(cand)
+
+    def _admissible(self, published: date, about_year: int) -> list[bool]:
+        """Which profiles an ordinary article (not a report read by parts) can be
+        evidence on: the plan of the year it reports on, adopted by its publication."""
+        key = (published, about_year)
+        found = self._admissible_memo.get(key)
+        if found is None:
+            found = [not (published < f.adopted or f.plan_year != about_year) for f in self.facts]
+            if len(self._admissible_memo) < 4096:
+                self._admissible_memo[key] = found
+        return found
 
     def extract(self, article: ArticleFetched) -> list[Match]:
         # The title is read as the first sentence: news titles often carry the
@@ -218,44 +401,65 @@ class ArticleExtractor:
         body_at = len(article.title) + 1
         doc = f"{article.title}\n{article.text}"
         spans = self.sentences(doc)
-        if not spans:
-            return []
-        lead = doc[: spans[min(2, len(spans) - 1)][1]]
-        focus = article_focus(article.title, lead, article.source)
-        article_is_here = bool(luqiao_markers_in(doc))
         published = article.published_at.date()
         about_year = reporting_year(article)
         structure = read_document(article.text, article.title)
-        years = background_years(doc, spans, article.published_at.year)
+        # Cost follows the hits: everything below reads only what a candidate needs,
+        # and an article without any is done after one pass. In ordinary news, the
+        # plan year a candidate may belong to is known before it is made.
+        admissible = None if structure else self._admissible(published, about_year)
+        candidates = self.candidates(doc, spans, admissible)
+        if not candidates:
+            return []
+        years = _BackgroundYears(doc, spans, article.published_at.year)
+        focus: str | None = None  # the article's place, read at the first candidate needing it
+        article_is_here = False
+        sentences: dict[int, _Sentence] = {}
+        readings: dict[tuple[str, int, bool], StageReading] = {}
         best: dict[str, Match] = {}
-        for cand in self.candidates(doc, spans):
+        for cand in candidates:
             c = cand.profile.commitment
-            s, e = spans[cand.sentence_index]
+            facts = cand.facts
+            assert facts is not None
+            si = cand.sentence_index
+            s, e = spans[si]
             # A report published whole: its review part speaks of the year before,
             # its plan part of the year ahead, whatever the article's date says.
             part = structure.part_at(s - body_at) if structure and s >= body_at else None
             part_year = structure.year_of(part) if structure and part else None
-            if published < plan_adopted(c) or c.report.plan_year != (part_year or about_year):
+            if published < facts.adopted or facts.plan_year != (part_year or about_year):
                 # Evidence on a plan is what is reported during its year (or in the
                 # next year's look back at it); earlier events precede the plan.
                 continue
-            sentence = doc[s:e]
-            spoken_of = years[cand.sentence_index]
-            if spoken_of is not None and spoken_of < c.report.plan_year:
+            spoken_of = years.at(si)
+            if spoken_of is not None and spoken_of < facts.plan_year:
                 continue  # background: a year before the plan
-            elsewhere = [p for p in other_places_in(sentence) if p not in c.text]
-            if elsewhere and not luqiao_markers_in(sentence):
+            here = sentences.get(si)
+            if here is None:
+                here = sentences[si] = _Sentence(doc[s:e])
+            sentence = here.text
+            if here.elsewhere is None:
+                here.elsewhere = other_places_in(sentence)
+                here.here = names_luqiao(sentence)
+            elsewhere = [p for p in here.elsewhere if p not in facts.text]
+            if elsewhere and not here.here:
                 continue
-            if focus == "other" and not luqiao_markers_in(sentence):
+            if focus is None:
+                lead = doc[: spans[min(2, len(spans) - 1)][1]]
+                focus = article_focus(article.title, lead, article.source)
+                article_is_here = names_luqiao(doc)
+            if focus == "other" and not here.here:
                 continue
-            nxt = spans[cand.sentence_index + 1] if cand.sentence_index + 1 < len(spans) else None
-            follows = nxt is not None and s >= body_at and _continues(doc[nxt[0] : nxt[1]])
-            window = sentence + doc[nxt[0] : nxt[1]] if follows and nxt else sentence
+            if here.figures is None:
+                nxt = spans[si + 1] if si + 1 < len(spans) else None
+                here.follows = nxt is not None and s >= body_at and _continues(doc[nxt[0] : nxt[1]])
+                here.window = sentence + doc[nxt[0] : nxt[1]] if here.follows and nxt else sentence
+                here.figures = figures_in(here.window)
+            follows, window, figures = here.follows, here.window, here.figures
             record = part == "review"  # a report's look back states what was done
-            reading = read_stage(sentence, cand.focus - s, record)
+            reading = _read_once(readings, sentence, cand.focus - s, record)
             if reading.stage is None and follows:
-                reading = read_stage(window, cand.focus - s, record)
-            figures = figures_in(window)
+                reading = _read_once(readings, window, cand.focus - s, record)
             if reading.stage is None:
                 reading = _reading_from_figures(c, figures)
             if reading.stage is None:
@@ -266,19 +470,19 @@ class ArticleExtractor:
             if not _names_the_title(cand, reading.cue, sentence):
                 continue
             stage, fig_rule = _stage_against_target(c, reading.stage, figures)
-            if stage == Stage.COMPLETED and REMAINDER.search(window):
+            if stage == Stage.COMPLETED and here.has(REMAINDER):
                 # "已有4个建成投用, 其余2个正在装修": part of it.
                 stage, fig_rule = Stage.IN_PROGRESS, "remainder_under_way"
             if (
                 stage == Stage.COMPLETED
                 and c.kind == "ongoing"
                 and reading.cue not in DISCRETE_ACHIEVEMENTS
-                and not WHOLE_DONE.search(window)
+                and not here.has(WHOLE_DONE)
             ):
                 # "加快发展社区微托育": one more centre built advances an effort
                 # that has no finish line; a title won or a policy issued completes it.
                 stage, fig_rule = Stage.IN_PROGRESS, "ongoing:one_step"
-            if stage == Stage.COMPLETED and c.targets and PART_YEAR.search(window):
+            if stage == Stage.COMPLETED and c.targets and here.has(PART_YEAR):
                 # "1—9月地区生产总值增长6.5%": on the way to an annual target, not there.
                 stage, fig_rule = Stage.IN_PROGRESS, "part_year"
             reasons = [f"anchor:{a}" for a in sorted(cand.anchors)]
@@ -296,7 +500,10 @@ class ArticleExtractor:
                 reasons.append("quote:title")  # offsets are in the title
             start, end = (s, e) if in_title else (s - body_at, e - body_at)
             confidence = _confidence(cand, stage, article_is_here, focus, in_title)
-            match = Match(c, sentence.strip(), start, end, stage, figures, confidence, reasons)
+            # Each match keeps its own list of the window's figures.
+            match = Match(
+                c, sentence.strip(), start, end, stage, list(figures), confidence, reasons
+            )
             prev = best.get(c.id)
             if prev is None:
                 best[c.id] = match

@@ -28,8 +28,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
-import jieba
-import jieba.posseg
 
 HOME_PROVINCE = "浙江省"
 HOME_CITY = "台州市"
@@ -74,6 +72,9 @@ def _short(name: str) -> str:
 def _usable_short(short: str) -> bool:
     """A short form jieba knows as a place ("南京", ns) or does not know at all;
     a rarer noun ("合肥", n) too; never a common word ("开化", "和平")."""
+    import jieba
+    import jieba.posseg
+
     if len(short) < 2:
         return False
     freq = jieba.dt.FREQ.get(short)
@@ -85,9 +86,33 @@ def _usable_short(short: str) -> bool:
     return tag.startswith(_PLACE_TAGS) and freq < _COMMON_WORD_FREQ
 
 
-@lru_cache(maxsize=1)
+# The name sets once built or read from the extractor's cache (term_cache.py).
+_KNOWN: dict[str, frozenset[str]] = {}
+
+
+def know_names(other: frozenset[str], dateline: frozenset[str]) -> None:
+    _KNOWN["other"], _KNOWN["dateline"] = other, dateline
+
+
 def other_place_names() -> frozenset[str]:
     """Every name by which news may place an event outside Luqiao."""
+    names = _KNOWN.get("other")
+    if names is None:
+        names = _KNOWN["other"] = _build_other_place_names()
+    return names
+
+
+def dateline_names() -> frozenset[str]:
+    """Every county's short name, anywhere in China (see `_build_dateline_names`)."""
+    names = _KNOWN.get("dateline")
+    if names is None:
+        names = _KNOWN["dateline"] = _build_dateline_names()
+    return names
+
+
+def _build_other_place_names() -> frozenset[str]:
+    import jieba  # only to build the names: the cache spares a process jieba's dictionary
+
     jieba.setLogLevel(60)
     jieba.dt.check_initialized()
     names: set[str] = set(FUNCTIONAL_ZONES)
@@ -117,8 +142,7 @@ def other_place_names() -> frozenset[str]:
     return frozenset(n for n in names if not any(n in m or m in n for m in own))
 
 
-@lru_cache(maxsize=1)
-def _dateline_names() -> frozenset[str]:
+def _build_dateline_names() -> frozenset[str]:
     """Every county's short name, anywhere in China: read only where a place is
     certain to be named, the head of a headline or paragraph ("武进:今年新改建…")."""
     names: set[str] = set()
@@ -142,7 +166,7 @@ def dateline_place(text: str) -> str | None:
     if m is None:
         return None
     name = m.group(1)
-    if name in _dateline_names() or name in other_place_names():
+    if name in dateline_names() or name in other_place_names():
         return name
     return None
 
@@ -186,6 +210,12 @@ def luqiao_markers_in(text: str) -> list[str]:
 
 
 _LUQIAO_SORTED = tuple(sorted(LUQIAO_MARKERS, key=len, reverse=True))
+_LUQIAO_RE = re.compile("|".join(map(re.escape, _LUQIAO_SORTED)))
+
+
+def names_luqiao(text: str) -> bool:
+    """Whether `luqiao_markers_in(text)` finds any: one regex scan, not one per marker."""
+    return _LUQIAO_RE.search(text) is not None
 
 
 def article_focus(title: str, lead: str, source: str | None = None) -> str:

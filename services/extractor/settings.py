@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from services.settings import BusSettings
 
 
@@ -15,3 +17,9 @@ class ExtractorSettings(BusSettings):
     # must expose it (docker-compose sets 0.0.0.0).
     metrics_port: int = 9108
     metrics_host: str = "127.0.0.1"
+    # The built term tables (profiles, place names, IDFs) kept between processes so a
+    # process starts in well under a second; empty disables the cache.
+    extractor_cache_dir: str = "~/.cache/luqiao-monitor/extractor"
+
+    def cache_path(self) -> Path | None:
+        return Path(self.extractor_cache_dir).expanduser() if self.extractor_cache_dir else None

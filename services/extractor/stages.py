@@ -228,7 +228,12 @@ _TASK_SPLIT = re.compile(r"[,，;；]")
 @lru_cache(maxsize=16384)
 def _verb_first(clause: str) -> bool:
     """Does the clause open with a verb (after adverbs), with no subject before it?"""
+    import jieba
     import jieba.posseg
+
+    # With the term tables read from the cache, jieba's dictionary loads here, first:
+    # quietly, as it does when the tables are built.
+    jieba.setLogLevel(60)
 
     for word in jieba.posseg.cut(clause[:8], HMM=False):
         if word.flag.startswith("v"):

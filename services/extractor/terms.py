@@ -13,13 +13,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import jieba
-import jieba.posseg as pseg
+from typing import TYPE_CHECKING
 
 from services.catalog.model import Commitment
 from services.extractor.places import LUQIAO_MARKERS
 from services.extractor.stages import CUES, MODALS
+
+if TYPE_CHECKING:
+    import jieba.posseg as pseg
 
 # Words that say how, not what: never keywords.
 GENERIC = {
@@ -109,6 +110,9 @@ def _tokenizer() -> pseg.POSTokenizer:
     "绿道") so that a story that inserts or reorders words still covers them.
     Names themselves are found whole by the Aho-Corasick pass. HMM is off so
     unknown characters never glue into invented words."""
+    import jieba  # imported when profiles are built, not when they come from the cache
+    import jieba.posseg as pseg
+
     jieba.setLogLevel(60)
     tokenizer = jieba.Tokenizer()
     for word in (*LUQIAO_MARKERS, *DOMAIN_WORDS):
@@ -120,9 +124,20 @@ def _cut(text: str) -> list[tuple[str, str]]:
     return [(w.word, w.flag) for w in _tokenizer().cut(text, HMM=False)]
 
 
+# IDFs already looked up (the cached tables'), so a process need not load jieba's table.
+_KNOWN_IDF: dict[str, float] = {}
+
+
+def know_idf(table: dict[str, float]) -> None:
+    _KNOWN_IDF.update(table)
+
+
 @lru_cache(maxsize=4096)
 def general_idf(word: str) -> float:
     """How rare a word is in general Chinese text (jieba's IDF table)."""
+    known = _KNOWN_IDF.get(word)
+    if known is not None:
+        return known
     import jieba.analyse
 
     table = jieba.analyse.default_tfidf
