@@ -62,10 +62,10 @@ def articles() -> list[ArticleFetched]:
     return out
 
 
-def expected_evidence(items: list[ArticleFetched]) -> set[str]:
-    """What a clean run stores: the extractor's own handler, offline."""
+def expected_evidence(items: list[ArticleFetched]) -> list[set[str]]:
+    """What a clean run stores, article by article: the extractor's own handler, offline."""
     handler = ExtractorHandler(ExtractorSettings())
-    return {ev.evidence_id for a in items for ev in handler.handle_article(a)}
+    return [{ev.evidence_id for ev in handler.handle_article(a)} for a in items]
 
 
 class Service:
@@ -132,7 +132,8 @@ def test_nothing_lost_nothing_doubled_under_kills_and_outages(
     run_dirs: dict[str, Path],
 ) -> None:
     items = articles()
-    expected = expected_evidence(items)
+    per_article = expected_evidence(items)
+    expected: set[str] = set().union(*per_article)
     assert len(items) >= 1000 and len(expected) > 100
 
     bootstrap = start_broker(run_dirs["kafka"])
@@ -187,8 +188,11 @@ def test_nothing_lost_nothing_doubled_under_kills_and_outages(
             producer.send(topics["articles"], key=b"poison", value=POISON)
         producer.flush(60)
 
-    def at_least(share: float) -> Callable[[], bool]:
-        return lambda: stored() >= share * len(expected)
+    def at_least(share: float, of_first: int) -> Callable[[], bool]:
+        """A share of what the articles published so far give (articles differ widely in
+        how much evidence they carry, so a share of the whole run would be a guess)."""
+        goal = share * len(set().union(*per_article[:of_first]))
+        return lambda: stored() >= goal
 
     events: list[str] = []
     started = time.monotonic()
@@ -215,11 +219,11 @@ def test_nothing_lost_nothing_doubled_under_kills_and_outages(
             extractor.start()
 
             publish(items[:400], poison=True)
-            wait_for("10 % stored", at_least(0.10), 180)
+            wait_for("a quarter of the first batch stored", at_least(0.25, 400), 180)
             extractor.kill()
             note("SIGKILL extractor #1")
             extractor.start()
-            wait_for("25 % stored", at_least(0.25), 180)
+            wait_for("half of the first batch stored", at_least(0.5, 400), 180)
             tracker.kill()
             note("SIGKILL tracker #1")
             tracker.start()
@@ -231,7 +235,7 @@ def test_nothing_lost_nothing_doubled_under_kills_and_outages(
             time.sleep(3)
             assert start_broker(run_dirs["kafka"]) == bootstrap
             note("broker started")
-            wait_for("50 % stored", at_least(0.50), 240)
+            wait_for("70 % of two batches stored", at_least(0.7, 700), 240)
 
             stop_server(run_dirs["postgres"])
             note("PostgreSQL stopped")
@@ -243,7 +247,7 @@ def test_nothing_lost_nothing_doubled_under_kills_and_outages(
             time.sleep(OUTAGE_S / 2)
             start_server(run_dirs["postgres"])
             note("PostgreSQL started")
-            wait_for("75 % stored", at_least(0.75), 240)
+            wait_for("75 % of everything stored", at_least(0.75, len(items)), 240)
             tracker.kill()
             note("SIGKILL tracker #2")
             tracker.start()
@@ -263,6 +267,13 @@ def test_nothing_lost_nothing_doubled_under_kills_and_outages(
 
             wait_for("every notification delivered", all_delivered, 120)
             note("settled")
+        except AssertionError as exc:
+            # A stuck run says why: the timeline and the tail of every service's log.
+            logs = "\n".join(
+                f"--- {path.name}\n{path.read_bytes()[-2000:].decode(errors='replace')}"
+                for path in sorted(run_dirs["logs"].glob("*.log"))
+            )
+            raise AssertionError(f"{exc}\n" + "\n".join(events) + f"\n{logs}") from exc
         finally:
             extractor.stop()
             tracker.stop()
