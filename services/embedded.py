@@ -3,7 +3,8 @@ calls, no Kafka, a SQLite file, the tracker's HTTP port.
 
 Each poll runs the Scrapy crawl in a child process (Scrapy's reactor cannot be
 restarted in one process) that writes JSON lines; every article is then handed
-to the same `ExtractorHandler` and `TrackerService` the Kafka services use.
+to the same `ExtractorHandler` and `TrackerService` paths the Kafka services use
+(`handle_raw` / `handle_raw_batch`: decoding and poison handling included).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from services.crawler.summary import CrawlSummary
 from services.events import CrawlReport
 from services.extractor.handler import ExtractorHandler
 from services.tracker.service import TrackerService
+from services.worker import RawMessage
 
 log = structlog.get_logger("embedded")
 
@@ -52,7 +54,17 @@ class EmbeddedPipeline:
                     continue
                 evidence += len(outcome.evidence)
                 if outcome.evidence:
-                    changes += len(self.tracker.handle_batch(outcome.evidence))
+                    # As bytes, as on luqiao.evidence: the tracker's whole path, poison included.
+                    tracked = self.tracker.handle_raw_batch(
+                        [
+                            RawMessage(ev.model_dump_json().encode(), ev.commitment_id.encode())
+                            for ev in outcome.evidence
+                        ]
+                    )
+                    changes += len(tracked.out)
+                    for diverted in tracked.dead:
+                        dead += 1
+                        log.warning("evidence rejected", reason=diverted.letter.reason)
         return PollResult(articles, evidence, changes, dead)
 
 
