@@ -9,7 +9,7 @@ import base64
 import json
 from pathlib import Path
 
-from faststream.kafka import TestKafkaBroker
+from faststream.kafka import KafkaBroker, TestKafkaBroker
 
 from services.catalog import load_catalog
 from services.extractor.app import build_app
@@ -34,7 +34,7 @@ def _valid_article() -> bytes:
 async def test_a_batch_with_poison_gives_evidence_and_dead_letters(bus: BusUnderTest) -> None:
     settings = ExtractorSettings(extractor_group=f"ex-{id(bus)}", **bus.settings)
     app = build_app(settings)
-    assert app.broker is not None
+    assert isinstance(app.broker, KafkaBroker)
     out = Collector(app.broker, settings.evidence_topic, settings.deadletter_topic)
     poison = {code: (DATA / path).read_bytes() for code, path in POISON.items()}
     batch = [poison["invalid_json"], _valid_article(), *list(poison.values())[1:]]
