@@ -20,7 +20,7 @@ import pytest
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from tests.infra.kafka_topics import bus_settings_overrides, unique_topic_names
+from tests.infra.kafka_topics import bus_settings_overrides, create_topics, unique_topic_names
 
 BROKER_MODES = [
     "memory",
@@ -33,7 +33,8 @@ class BusUnderTest:
     """Where the service under test connects: bootstrap and topic settings."""
 
     real: bool
-    settings: dict[str, Any]
+    settings: dict[str, Any]  # bootstrap and the bus topics (BusSettings fields)
+    crawls_topic: str  # the tracker's own input beside the bus topics
 
 
 @pytest.fixture(params=BROKER_MODES, name="bus")
@@ -41,10 +42,15 @@ def bus_under_test(request: pytest.FixtureRequest) -> BusUnderTest:
     """In memory: fresh topic names, no broker. On Kafka: the session's broker and
     this test's own topics (created with the fixture `kafka_topics`)."""
     if request.param == "memory":
-        return BusUnderTest(False, bus_settings_overrides(unique_topic_names()))
+        topics = unique_topic_names()
+        crawls = topics["status"].replace(".status", ".crawls")
+        return BusUnderTest(False, bus_settings_overrides(topics), crawls)
     bootstrap = request.getfixturevalue("kafka_bootstrap")
     topics = request.getfixturevalue("kafka_topics")
-    return BusUnderTest(True, {"kafka_bootstrap": bootstrap, **bus_settings_overrides(topics)})
+    crawls = topics["status"].replace(".status", ".crawls")  # never the shared default
+    create_topics(bootstrap, [crawls])
+    settings = {"kafka_bootstrap": bootstrap, **bus_settings_overrides(topics)}
+    return BusUnderTest(True, settings, crawls)
 
 
 class Collector:

@@ -48,6 +48,7 @@ async def test_evidence_v1_and_v2_poison_and_crawls(bus: BusUnderTest, tmp_path:
     settings = TrackerSettings(
         database_url=f"sqlite:///{tmp_path / 'ledger.db'}",
         tracker_group=f"tracker-{id(bus)}",
+        crawls_topic=bus.crawls_topic,
         **bus.settings,
     )
     service = TrackerService(settings, catalog=mini_catalog())
