@@ -11,7 +11,15 @@ import random
 from datetime import datetime, timedelta
 
 from services.catalog.model import Commitment
-from services.events import CHINA_TZ, EvidenceFound, Figure, Stage, article_id_for, evidence_id_for
+from services.events import (
+    CHINA_TZ,
+    EvidenceFound,
+    Figure,
+    Progress,
+    Stage,
+    article_id_for,
+    evidence_id_for,
+)
 
 STAGES = [Stage.PLANNED, Stage.STARTED, Stage.IN_PROGRESS, Stage.COMPLETED, Stage.DELAYED]
 STAGE_WEIGHTS = [2, 3, 4, 2, 1]
@@ -52,6 +60,9 @@ def build_evidence(catalog: list[Commitment], count: int, seed: int = 6) -> list
                 figures=figures,
                 confidence=round(rng.uniform(0.45, 0.95), 3),
                 reasons=reasons,
+                stage_rule=f"bench-{stage.value}",
+                regression="延期" if stage == Stage.DELAYED else None,
+                progress=Progress.toward(c.targets[0] if c.targets else None, figures),
                 html_sha256=revision,
                 extractor_version="bench",
             )

@@ -18,6 +18,7 @@ from services.events import (
     EVIDENCE_TOPIC,
     STATUS_TOPIC,
     ArticleFetched,
+    CrawlReport,
     EvidenceFound,
 )
 
@@ -48,27 +49,36 @@ def _documents() -> dict[str, str]:
         "extractor": AsyncAPI(extractor.broker, title="luqiao-monitor extractor", version="1.0.0"),
         "tracker": AsyncAPI(tracker_broker, title="luqiao-monitor tracker", version="1.0.0"),
     }
-    consumed: dict[str, type[BaseModel]] = {"extractor": ArticleFetched, "tracker": EvidenceFound}
+    consumed: dict[str, tuple[type[BaseModel], ...]] = {
+        "extractor": (ArticleFetched,),
+        "tracker": (EvidenceFound, CrawlReport),
+    }
     return {
         name: _with_consumed_payload(doc.to_specification().to_json(), consumed[name])
         for name, doc in docs.items()
     }
 
 
-def _with_consumed_payload(spec_json: str, model: type[BaseModel]) -> str:
+def _with_consumed_payload(spec_json: str, models: tuple[type[BaseModel], ...]) -> str:
     """The consumers take raw bytes (so a poison message reaches them to be
     dead-lettered), which FastStream documents as an empty payload; the
-    contract is the event model, so the document says that."""
+    contract is the event model, so the document says that. Each subscriber is
+    titled with the name of the model it consumes."""
     spec = json.loads(spec_json)
     schemas = spec["components"]["schemas"]
     schemas.pop("EmptyPayload", None)
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, sub in schema.pop("$defs", {}).items():
-        schemas.setdefault(name, sub)
-    schemas[model.__name__] = schema
-    for message in spec["components"]["messages"].values():
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, sub)
+        schemas[model.__name__] = schema
+    by_title = {model.__name__: model for model in models}
+    for key, message in spec["components"]["messages"].items():
         if message["payload"].get("$ref", "").endswith("/EmptyPayload"):
-            message["payload"] = {"$ref": f"#/components/schemas/{model.__name__}"}
+            title = key.split(":", 1)[0]
+            if title not in by_title:
+                raise ValueError(f"subscriber {title!r} consumes no known event model")
+            message["payload"] = {"$ref": f"#/components/schemas/{title}"}
     return json.dumps(spec)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.events import CHINA_TZ, DEADLETTER_MAX_ORIGINAL, SCHEMA_VERSION, DeadLetter
+from services.events import CHINA_TZ, DEADLETTER_MAX_ORIGINAL, DeadLetter
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,8 +28,16 @@ class PoisonMessage(ValueError):
         self.reason = reason
 
 
-def decode_event(raw: bytes, model: type[M]) -> M:
-    """JSON → model, or `PoisonMessage` with a reason a person can act on."""
+Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def decode_event(raw: bytes, model: type[M], upgrades: Mapping[int, Upgrade] | None = None) -> M:
+    """JSON → model, or `PoisonMessage` with a reason a person can act on.
+
+    The model's own ``schema_version`` is read natively; an older version is
+    accepted when `upgrades` has a function for it (the decoded JSON → the
+    current version's fields); any other version is poison.
+    """
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -36,9 +45,13 @@ def decode_event(raw: bytes, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise PoisonMessage("invalid_json: top level is not an object")
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise PoisonMessage(f"unsupported_schema_version: {version!r}")
+    current = model.model_fields["schema_version"].default
     try:
+        if version != current:
+            upgrade = (upgrades or {}).get(version) if isinstance(version, int) else None
+            if upgrade is None:
+                raise PoisonMessage(f"unsupported_schema_version: {version!r}")
+            data = upgrade(data)
         return model.model_validate(data)
     except ValidationError as exc:
         fields = ", ".join(

@@ -10,7 +10,8 @@ queue, while the child crawls and after it exits, into the same
 an entry only once the tracker stored its evidence. A start drains what a crash
 left behind before it crawls; the tracker's ingest is idempotent by
 ``evidence_id``, so an entry fed twice stores nothing twice. The child dies with
-this process. Each poll ends with a ``CrawlReport`` handed to the tracker.
+this process. Each poll ends with a ``CrawlReport`` handed to the tracker. The handlers are
+``handle_raw`` / ``handle_raw_batch``, decoding and poison handling included.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from services.crawler.run import CrawlFailed, child_summary, crawl_child, failed
 from services.crawler.summary import CrawlSummary
 from services.extractor.handler import ExtractorHandler
 from services.tracker.service import TrackerService
+from services.worker import RawMessage
 
 log = structlog.get_logger("embedded")
 DRAIN_EVERY_SECONDS = 1.0
@@ -68,7 +70,17 @@ class EmbeddedPipeline:
                     continue
                 if outcome.evidence:
                     result.evidence += len(outcome.evidence)
-                    result.status_changes += len(self.tracker.handle_batch(outcome.evidence))
+                    # As bytes, as on luqiao.evidence: the tracker's whole path, poison included.
+                    tracked = self.tracker.handle_raw_batch(
+                        [
+                            RawMessage(ev.model_dump_json().encode(), ev.commitment_id.encode())
+                            for ev in outcome.evidence
+                        ]
+                    )
+                    result.status_changes += len(tracked.out)
+                    for diverted in tracked.dead:
+                        result.dead_letters += 1
+                        log.warning("evidence rejected", reason=diverted.letter.reason)
                 self.queue.ack(entry.seq)
         return result
 

@@ -5,6 +5,12 @@ knows and dead-letters the rest, so a producer can move to v2 without a
 consumer silently misreading it. Identifiers that make replays idempotent
 (``article_id``, ``evidence_id``, ``status_event_id``) are computed here and
 nowhere else.
+
+``EvidenceFound`` is at v2: the facts v1 carried as strings inside ``reasons``
+("regression:延期", "anchor:…", "stage:…") are typed fields, and the progress
+against the commitment's target is computed once, by the producer
+(`Progress.toward`). v1 messages still on the topic are upgraded by
+`upgrade_evidence_v1`, the one place that reads the old reason strings.
 """
 
 from __future__ import annotations
@@ -12,12 +18,16 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION: Final = 1
+from services.catalog import units
+from services.catalog.model import Target
+
+SCHEMA_VERSION: Final = 1  # every event but EvidenceFound
+EVIDENCE_SCHEMA_VERSION: Final = 2
 DEADLETTER_MAX_ORIGINAL = 256 * 1024
 CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
 
@@ -108,9 +118,58 @@ class Figure(BaseModel):
     role: Literal["done", "target", "percent_done", "other"] = "other"
 
 
-class EvidenceFound(Event):
-    """luqiao.evidence, key = commitment_id."""
+Regression = Literal["延期", "暂缓", "调整"]
+REGRESSION_CODES: tuple[Regression, ...] = ("延期", "暂缓", "调整")
 
+
+class Progress(BaseModel):
+    """Reported progress against the commitment's first target, as the extractor
+    read it: "已改造3个" of a target of 4个 is done=3, ratio=0.75; "完成60%" is
+    percent=60, ratio=0.6. The tracker uses `ratio` as it stands."""
+
+    model_config = ConfigDict(frozen=True)
+    target: float | None = None  # the target's value, in `unit`
+    unit: str | None = None  # the target's unit
+    done: float | None = None  # the largest figure reported done, in `unit`
+    percent: float | None = None  # the largest "完成N%" reported, 0..100 as written
+    ratio: float | None = None  # percent / 100 when reported, else done / target
+
+    @classmethod
+    def toward(cls, target: Target | None, figures: list[Figure]) -> Progress | None:
+        """The one reading of figures against a target; None when no figure reports
+        progress. A done figure counts when its unit compares with the target's
+        ("1.2万亩" against "亩"); a percent-done figure counts for any target."""
+        done = percent = None
+        for f in figures:
+            if f.role == "percent_done":
+                percent = max(percent or 0.0, f.value)
+            elif f.role == "done" and target is not None and units.comparable(f.unit, target.unit):
+                value = (
+                    f.value
+                    if f.unit == target.unit
+                    else units.to_base(f.value, f.unit)[0] / units.to_base(1.0, target.unit)[0]
+                )
+                done = max(done or 0.0, value)
+        if done is None and percent is None:
+            return None
+        ratio = None
+        if percent is not None:
+            ratio = percent / 100.0
+        elif target is not None and done is not None and target.value > 0:
+            ratio = done / target.value
+        return cls(
+            target=target.value if target else None,
+            unit=target.unit if target else None,
+            done=done,
+            percent=percent,
+            ratio=ratio,
+        )
+
+
+class EvidenceFound(Event):
+    """luqiao.evidence, key = commitment_id. Version 2: see the module docstring."""
+
+    schema_version: Literal[2] = EVIDENCE_SCHEMA_VERSION  # type: ignore[assignment]
     evidence_id: str
     commitment_id: str
     article_id: str
@@ -124,9 +183,44 @@ class EvidenceFound(Event):
     figures: list[Figure] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)
     mentions: int = 1
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)  # human-readable, not parsed
+    anchors: list[str] = Field(default_factory=list)  # names of the commitment found
+    keywords: list[str] = Field(default_factory=list)  # its keywords found
+    stage_rule: str = ""  # which reading of the sentence gave the stage
+    regression: Regression | None = None  # with stage "delayed": what the text said
+    progress: Progress | None = None
     html_sha256: str = ""
     extractor_version: str
+
+
+def upgrade_evidence_v1(data: dict[str, Any], target: Target | None) -> dict[str, Any]:
+    """A v1 EvidenceFound (as decoded JSON) → the fields of v2.
+
+    v1 carried anchors, keywords, the stage rule and the regression code as
+    "anchor:…", "keyword:…", "stage:…" and "regression:…" strings in ``reasons``;
+    this reads them, once. Progress is computed against `target` (the consumer's
+    catalog) exactly as the extractor does for v2. ``reasons`` is kept as text.
+    """
+    listed = data.get("reasons")
+    reasons = [r for r in listed if isinstance(r, str)] if isinstance(listed, list) else []
+
+    def tagged(prefix: str) -> list[str]:
+        return [r.removeprefix(prefix) for r in reasons if r.startswith(prefix)]
+
+    stage_rules = tagged("stage:")
+    regression = next((c for c in tagged("regression:") if c in REGRESSION_CODES), None)
+    given = data.get("figures")
+    figures = [Figure.model_validate(f) for f in given] if isinstance(given, list) else []
+    progress = Progress.toward(target, figures)
+    return {
+        **data,
+        "schema_version": EVIDENCE_SCHEMA_VERSION,
+        "anchors": tagged("anchor:"),
+        "keywords": tagged("keyword:"),
+        "stage_rule": stage_rules[0] if stage_rules else "",
+        "regression": regression,
+        "progress": progress.model_dump() if progress else None,
+    }
 
 
 class StatusChanged(Event):

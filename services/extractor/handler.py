@@ -1,18 +1,21 @@
-"""One message in, evidence (or a dead letter) out. Used by the Kafka app, the
-embedded mode and the offline `extract` command alike."""
+"""One message in, evidence (or a dead letter) out. Used by the Kafka app (through
+the worker skeleton in `services.worker`), the embedded mode and the offline
+`extract` command alike."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from services.catalog import load_catalog
 from services.catalog.model import Commitment
-from services.deadletters import PoisonMessage, dead_letter, decode_event, reason_code
+from services.deadletters import PoisonMessage, decode_event
 from services.events import ArticleFetched, DeadLetter, EvidenceFound
 from services.extractor.matching import ArticleExtractor
 from services.extractor.settings import ExtractorSettings
-from services.pipeline_metrics import DEADLETTERS, EVENTS_CONSUMED, HANDLER_SECONDS
+from services.pipeline_metrics import EVENTS_CONSUMED, HANDLER_SECONDS
+from services.worker import BatchOutcome, RawMessage, process_batch
 
 
 @dataclass
@@ -22,6 +25,10 @@ class Outcome:
 
 
 class ExtractorHandler:
+    """The extractor's `Worker`: decode checks an article, handle finds its evidence."""
+
+    service = "extractor"
+
     def __init__(
         self, settings: ExtractorSettings, catalog: list[Commitment] | None = None
     ) -> None:
@@ -40,8 +47,24 @@ class ExtractorHandler:
             raise PoisonMessage(f"too_large: {len(article.text)} characters")
         return article
 
+    def decode(self, raw: bytes) -> ArticleFetched:
+        EVENTS_CONSUMED.labels(service="extractor", topic="articles").inc()
+        return self.check(raw)
+
     def handle_article(self, article: ArticleFetched) -> list[EvidenceFound]:
-        return self.extractor.evidence(article)
+        started = time.perf_counter()
+        evidence = self.extractor.evidence(article)
+        HANDLER_SECONDS.labels(service="extractor", handler="article").observe(
+            time.perf_counter() - started
+        )
+        return evidence
+
+    def handle(self, items: list[ArticleFetched]) -> list[EvidenceFound]:
+        return [ev for article in items for ev in self.handle_article(article)]
+
+    def handle_raw_batch(self, batch: Sequence[RawMessage]) -> BatchOutcome[EvidenceFound]:
+        """The whole path of a batch, as the Kafka subscriber runs it."""
+        return process_batch(self, self.settings.articles_topic, batch)
 
     def handle_raw(
         self,
@@ -50,25 +73,6 @@ class ExtractorHandler:
         partition: int | None = None,
         offset: int | None = None,
     ) -> Outcome:
-        started = time.perf_counter()
-        EVENTS_CONSUMED.labels(service="extractor", topic="articles").inc()
-        try:
-            article = self.check(raw)
-        except PoisonMessage as exc:
-            DEADLETTERS.labels(service="extractor", reason=reason_code(exc.reason)).inc()
-            return Outcome(
-                dead=dead_letter(
-                    raw,
-                    reason=exc.reason,
-                    source_topic=self.settings.articles_topic,
-                    service="extractor",
-                    key=key,
-                    partition=partition,
-                    offset=offset,
-                )
-            )
-        outcome = Outcome(evidence=self.handle_article(article))
-        HANDLER_SECONDS.labels(service="extractor", handler="article").observe(
-            time.perf_counter() - started
-        )
-        return outcome
+        """One message through the same path (the embedded mode, the review feed)."""
+        outcome = self.handle_raw_batch([RawMessage(raw, key, partition, offset)])
+        return Outcome(evidence=outcome.out, dead=outcome.dead[0].letter if outcome.dead else None)

@@ -26,7 +26,14 @@ import ahocorasick
 
 from services.catalog import units
 from services.catalog.model import Commitment
-from services.events import ArticleFetched, EvidenceFound, Figure, Stage, evidence_id_for
+from services.events import (
+    ArticleFetched,
+    EvidenceFound,
+    Figure,
+    Progress,
+    Stage,
+    evidence_id_for,
+)
 from services.extractor import EXTRACTOR_VERSION
 from services.extractor.document import read_document
 from services.extractor.figures import figures_in
@@ -74,6 +81,10 @@ class Match:
     confidence: float
     reasons: list[str]
     mentions: int = 1
+    anchors: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    stage_rule: str = ""
+    regression: str | None = None  # validated as the contract's `Regression`
 
 
 def _enough_keywords(c: Candidate) -> bool:
@@ -500,10 +511,11 @@ class ArticleExtractor:
                 reasons.append("quote:title")  # offsets are in the title
             start, end = (s, e) if in_title else (s - body_at, e - body_at)
             confidence = _confidence(cand, stage, article_is_here, focus, in_title)
-            # Each match keeps its own list of the window's figures.
             match = Match(
-                c, sentence.strip(), start, end, stage, list(figures), confidence, reasons
-            )
+                c, sentence.strip(), start, end, stage, list(figures), confidence, reasons,
+                anchors=tuple(sorted(cand.anchors)), keywords=tuple(sorted(cand.keywords)),
+                stage_rule=reading.rule, regression=reading.regression_code,
+            )  # fmt: skip
             prev = best.get(c.id)
             if prev is None:
                 best[c.id] = match
@@ -532,6 +544,11 @@ class ArticleExtractor:
                 confidence=m.confidence,
                 mentions=m.mentions,
                 reasons=m.reasons,
+                anchors=list(m.anchors),
+                keywords=list(m.keywords),
+                stage_rule=m.stage_rule,
+                regression=m.regression,  # type: ignore[arg-type]
+                progress=Progress.toward(next(iter(m.commitment.targets), None), m.figures),
                 html_sha256=article.html_sha256,
                 extractor_version=EXTRACTOR_VERSION,
             )
@@ -644,7 +661,7 @@ def _confidence(
 
 
 def _anchors_of(m: Match) -> set[str]:
-    return {r.removeprefix("anchor:") for r in m.reasons if r.startswith("anchor:")}
+    return set(m.anchors)
 
 
 def _same_thing(a: set[str], b: set[str]) -> bool:

@@ -6,104 +6,97 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import cast
+from dataclasses import dataclass
 
 import structlog
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
+from faststream.kafka.publisher import DefaultPublisher
 
-from services.deadletters import PoisonMessage, dead_letter, decode_event, reason_code
-from services.events import CrawlReport, DeadLetter, EvidenceFound, StatusChanged
-from services.pipeline_metrics import DEADLETTERS
+from services.events import DeadLetter, StatusChanged
 from services.tracker.alerts import SubscriptionMatcher
 from services.tracker.api import create_api
 from services.tracker.metrics import ConsumerLagCollector, register_consumer_lag
-from services.tracker.service import TrackerService, UnknownCommitment
+from services.tracker.service import CrawlReports, TrackerService
 from services.tracker.settings import TrackerSettings
 from services.tracker.subscriptions_api import subscriptions_router
 from services.tracker.web_routes import web_router
 from services.tracker.webhooks import run_delivery_loop
+from services.worker import BatchOutcome, publish_outcome, raw_batch_subscriber
 
 log = structlog.get_logger("tracker")
 
 
-def build_broker(settings: TrackerSettings, service: TrackerService) -> KafkaBroker:
+# Evidence records per batch: one transaction each (the extractor's publishes are small).
+EVIDENCE_BATCH_MAX = 500
+CRAWL_BATCH_MAX = 50
+
+
+@dataclass(frozen=True)
+class TrackerBus:
+    """The tracker's broker and its one publisher of luqiao.status: status changes
+    from evidence, re-evaluation and reviews all leave through it."""
+
+    broker: KafkaBroker
+    status_out: DefaultPublisher
+
+    async def publish_changes(self, changes: list[StatusChanged]) -> None:
+        await publish_outcome(
+            BatchOutcome(out=changes), out=self.status_out, dead=None, key_of=_by_commitment
+        )
+
+
+def _by_commitment(change: StatusChanged) -> bytes:
+    return change.commitment_id.encode()
+
+
+def build_bus(settings: TrackerSettings, service: TrackerService) -> TrackerBus:
     broker = KafkaBroker(settings.kafka_bootstrap, client_id="luqiao-tracker")
     status_out = broker.publisher(
         settings.status_topic,
         title="StatusChanged",
-        description="A commitment's status changed (key: commitment_id).",
+        description="A commitment's status changed, on new evidence, the daily re-evaluation "
+        "or an auditor's review (key: commitment_id).",
         schema=StatusChanged,
     )
     dead_out = broker.publisher(
         settings.deadletter_topic,
         title="DeadLetter",
-        description="Unhandled evidence.",
+        description="Unhandled evidence or crawl reports, with the reason.",
         schema=DeadLetter,
     )
-
-    @broker.subscriber(
-        settings.evidence_topic,
+    raw_batch_subscriber(
+        broker,
+        service,
+        topic=settings.evidence_topic,
         group_id=settings.tracker_group,
-        batch=True,
-        max_records=500,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_records=EVIDENCE_BATCH_MAX,
+        out=status_out,
+        dead=dead_out,
+        key_of=_by_commitment,
+        blocking=True,  # the database; an outage raises and the batch is redelivered
         title="EvidenceFound",
-        description="Evidence from the extractor; stored once per evidence_id.",
+        description="Evidence from the extractor (v2; v1 is upgraded on arrival); "
+        "stored once per evidence_id.",
     )
-    async def on_evidence(msg: KafkaMessage) -> None:
-        # Raw bytes, not FastStream's decoding: a poison message must reach us to be diverted.
-        body: list[bytes] = list(cast(list[bytes], msg.body))
-        good: list[EvidenceFound] = []
-        pending = []
-        for raw in body:
-            try:
-                ev = decode_event(raw, EvidenceFound)
-                if ev.commitment_id not in service.catalog:
-                    raise PoisonMessage(str(UnknownCommitment(ev.commitment_id)))
-                good.append(ev)
-            except PoisonMessage as exc:
-                DEADLETTERS.labels(service="tracker", reason=reason_code(exc.reason)).inc()
-                letter = dead_letter(
-                    raw, reason=exc.reason, source_topic=settings.evidence_topic, service="tracker"
-                )
-                pending.append(await dead_out.publish(letter, no_confirm=True))
-        # A database outage raises here: the batch is not committed and is redelivered.
-        changes = await asyncio.to_thread(service.handle_batch, good) if good else []
-        for change in changes:
-            pending.append(
-                await status_out.publish(change, key=change.commitment_id.encode(), no_confirm=True)
-            )
-        if pending:
-            await asyncio.gather(*pending)
-
-    @broker.subscriber(
-        settings.crawls_topic,
+    raw_batch_subscriber(
+        broker,
+        CrawlReports(service),
+        topic=settings.crawls_topic,
         group_id=settings.tracker_group,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_records=CRAWL_BATCH_MAX,
+        dead=dead_out,
+        blocking=True,
         title="CrawlReport",
         description="The crawler's outcome of one poll; the newest are kept for the page's "
         "crawl-health banner and the luqiao_crawl_* metrics.",
     )
-    async def on_crawl(msg: KafkaMessage) -> None:
-        raw = cast(bytes, msg.body)
-        try:
-            report = decode_event(raw, CrawlReport)
-        except PoisonMessage as exc:
-            DEADLETTERS.labels(service="tracker", reason=reason_code(exc.reason)).inc()
-            letter = dead_letter(
-                raw, reason=exc.reason, source_topic=settings.crawls_topic, service="tracker"
-            )
-            await dead_out.publish(letter)
-            return
-        # A database outage raises here: the message is not committed and is redelivered.
-        await asyncio.to_thread(service.record_crawl, report)
+    return TrackerBus(broker, status_out)
 
-    return broker
+
+def build_broker(settings: TrackerSettings, service: TrackerService) -> KafkaBroker:
+    """The broker alone (the AsyncAPI document is generated from it)."""
+    return build_bus(settings, service).broker
 
 
 StatusSink = Callable[[list[StatusChanged]], Awaitable[None]]
@@ -179,20 +172,7 @@ def build_tracker_api(settings: TrackerSettings, service: TrackerService | None 
     """The deployed tracker: the Kafka consumer plus `tracker_api`; status changes
     from re-evaluation and reviews go to luqiao.status like those from evidence."""
     service = service or TrackerService(settings)
-    broker = build_broker(settings, service)
-
-    async def to_kafka(changes: list[StatusChanged]) -> None:
-        await asyncio.gather(
-            *[
-                broker.publish(
-                    c.model_dump_json().encode(),
-                    settings.status_topic,
-                    key=c.commitment_id.encode(),
-                    headers={"content-type": "application/json"},
-                )
-                for c in changes
-            ]
-        )
+    bus = build_bus(settings, service)
 
     register_consumer_lag(
         ConsumerLagCollector(
@@ -200,7 +180,7 @@ def build_tracker_api(settings: TrackerSettings, service: TrackerService | None 
             {settings.tracker_group: [settings.evidence_topic, settings.crawls_topic]},
         )
     )
-    return tracker_api(service, broker=broker, status_sink=to_kafka)
+    return tracker_api(service, broker=bus.broker, status_sink=bus.publish_changes)
 
 
 async def _reevaluate_forever(service: TrackerService, hours: float, publish: StatusSink) -> None:

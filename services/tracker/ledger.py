@@ -20,7 +20,6 @@ from services.events import (
 )
 from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
 from services.tracker.status_rules import (
-    REGRESSION_CODES,
     RULES,
     CountedEvidence,
     Decision,
@@ -120,6 +119,8 @@ def _evidence_row(ev: EvidenceFound, stamp: datetime, review_threshold: float) -
         confidence=ev.confidence,
         mentions=ev.mentions,
         reasons=list(ev.reasons),
+        regression=ev.regression,
+        progress=ev.progress.model_dump() if ev.progress else None,
         html_sha256=ev.html_sha256,
         extractor_version=ev.extractor_version,
         received_at=stamp,
@@ -127,30 +128,14 @@ def _evidence_row(ev: EvidenceFound, stamp: datetime, review_threshold: float) -
     )
 
 
-def _as_counted(row: EvidenceRow, commitment: Commitment) -> CountedEvidence:
-    unit = commitment.targets[0].unit if commitment.targets else None
-    done_value = percent_done = None
-    for fig in row.figures:
-        if fig.get("role") == "percent_done":
-            percent_done = max(percent_done or 0.0, float(fig["value"]) / 100.0)
-        elif fig.get("role") == "done" and unit is not None and fig.get("unit") == unit:
-            done_value = max(done_value or 0.0, float(fig["value"]))
-    code = next(
-        (
-            r.split(":", 1)[1]
-            for r in row.reasons
-            if isinstance(r, str)
-            and r.startswith("regression:")
-            and r.split(":", 1)[1] in REGRESSION_CODES
-        ),
-        None,
-    )
+def _as_counted(row: EvidenceRow) -> CountedEvidence:
+    """The stored evidence as the status rules read it: typed fields of the event
+    (v2, or a v1 upgraded on arrival), never re-read from figures or reasons."""
+    ratio = row.progress.get("ratio") if row.progress else None
     published = (
         row.published_at if row.published_at.tzinfo else row.published_at.replace(tzinfo=CHINA_TZ)
     )
-    return CountedEvidence(
-        row.evidence_id, Stage(row.stage), published, done_value, percent_done, code
-    )
+    return CountedEvidence(row.evidence_id, Stage(row.stage), published, ratio, row.regression)
 
 
 def counted_evidence(session: Session, commitment: Commitment) -> list[CountedEvidence]:
@@ -161,7 +146,7 @@ def counted_evidence(session: Session, commitment: Commitment) -> list[CountedEv
             EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
         )
     ).all()
-    return [_as_counted(r, commitment) for r in rows]
+    return [_as_counted(r) for r in rows]
 
 
 def latest_status(

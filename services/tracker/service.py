@@ -1,7 +1,9 @@
 """The tracker's handlers, independent of how evidence arrives.
 
-The Kafka app (`app.py`) and the embedded one-process mode both call
-`TrackerService.handle_batch`; neither has its own logic.
+`TrackerService` is the tracker's `Worker` (services.worker): `decode` checks
+one message (version upgrade, schema, known commitment), `handle` stores a batch.
+The Kafka app and the embedded one-process mode both go through
+`handle_raw_batch`, poison handling included; neither has its own logic.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import Engine
@@ -16,11 +19,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.catalog import load_catalog
 from services.catalog.model import Commitment
-from services.events import CHINA_TZ, CrawlReport, EvidenceFound, StatusChanged
+from services.deadletters import PoisonMessage, decode_event
+from services.events import (
+    CHINA_TZ,
+    CrawlReport,
+    EvidenceFound,
+    StatusChanged,
+    upgrade_evidence_v1,
+)
 from services.pipeline_metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from services.tracker import ledger
 from services.tracker.database import make_engine, migrate, session_factory
 from services.tracker.settings import TrackerSettings
+from services.worker import BatchOutcome, RawMessage, process_batch
 
 log = structlog.get_logger("tracker")
 
@@ -34,6 +45,8 @@ def today_in_china() -> date:
 
 
 class TrackerService:
+    service = "tracker"
+
     def __init__(
         self,
         settings: TrackerSettings,
@@ -58,6 +71,34 @@ class TrackerService:
     def add_listener(self, listener: StatusListener) -> None:
         """Called inside the same transaction as the status change (outbox style)."""
         self.listeners.append(listener)
+
+    def decode(self, raw: bytes) -> EvidenceFound:
+        """Bytes → evidence on a commitment of the catalog, or `PoisonMessage`.
+        v2 is read as it is, v1 upgraded (`upgrade_evidence_v1`), others refused."""
+        evidence = decode_event(raw, EvidenceFound, upgrades={1: self._upgrade_v1})
+        if evidence.commitment_id not in self.catalog:
+            raise PoisonMessage(
+                f"unknown_commitment: {evidence.commitment_id!r} is not in the catalog"
+            )
+        return evidence
+
+    def _upgrade_v1(self, data: dict[str, Any]) -> dict[str, Any]:
+        cid = data.get("commitment_id")
+        commitment = self.catalog.get(cid) if isinstance(cid, str) else None
+        target = commitment.targets[0] if commitment and commitment.targets else None
+        return upgrade_evidence_v1(data, target)
+
+    def handle(self, items: list[EvidenceFound]) -> list[StatusChanged]:
+        return self.handle_batch(items)
+
+    def handle_raw_batch(self, batch: Sequence[RawMessage]) -> BatchOutcome[StatusChanged]:
+        """A batch of raw evidence messages: the whole path, as the Kafka subscriber
+        runs it. A database outage raises (nothing is published, the batch is
+        delivered again)."""
+        return process_batch(self, self.settings.evidence_topic, batch)
+
+    def handle_raw(self, raw: bytes, key: bytes | None = None) -> BatchOutcome[StatusChanged]:
+        return self.handle_raw_batch([RawMessage(raw, key)])
 
     def handle_evidence(
         self, evidence: EvidenceFound, as_of: date | None = None
@@ -161,6 +202,23 @@ class TrackerService:
     def _notify(self, session: Session, changes: list[StatusChanged]) -> None:
         for listener in self.listeners:
             listener(session, changes)
+
+
+class CrawlReports:
+    """The tracker's `Worker` for luqiao.crawls: keep each report, publish nothing."""
+
+    service = "tracker"
+
+    def __init__(self, tracker: TrackerService) -> None:
+        self.tracker = tracker
+
+    def decode(self, raw: bytes) -> CrawlReport:
+        return decode_event(raw, CrawlReport)
+
+    def handle(self, items: list[CrawlReport]) -> list[StatusChanged]:
+        for report in items:
+            self.tracker.record_crawl(report)
+        return []
 
 
 class UnknownCommitment(ValueError):

@@ -22,7 +22,6 @@ from enum import StrEnum
 from services.catalog.model import Commitment
 from services.events import Stage
 
-REGRESSION_CODES = ("延期", "暂缓", "调整")
 # A milestone whose verb is one of these is reached when work starts.
 START_VERBS = ("开工", "启动", "开建", "动工")
 # A completion and a delay reported this close together contradict each other.
@@ -184,8 +183,7 @@ class CountedEvidence:
     evidence_id: str
     stage: Stage
     published_at: datetime
-    done_value: float | None = None  # progress figure in the target's unit
-    percent_done: float | None = None  # "完成60%" → 0.6
+    progress_ratio: float | None = None  # the evidence's `Progress.ratio`, as the extractor read it
     regression_code: str | None = None
 
 
@@ -209,15 +207,10 @@ STAGE_LABELS = {
 }
 
 
-def progress_ratio(commitment: Commitment, evidence: list[CountedEvidence]) -> float | None:
-    """Best reported progress against the first target (3 of 4 → 0.75), or None."""
-    ratios: list[float] = []
-    target = commitment.targets[0] if commitment.targets else None
-    for ev in evidence:
-        if ev.percent_done is not None:
-            ratios.append(ev.percent_done)
-        elif target is not None and ev.done_value is not None and target.value > 0:
-            ratios.append(ev.done_value / target.value)
+def progress_ratio(evidence: list[CountedEvidence]) -> float | None:
+    """Best reported progress against the target (3 of 4 → 0.75), or None. Each
+    evidence carries its ratio, computed once by the extractor (`Progress.toward`)."""
+    ratios = [ev.progress_ratio for ev in evidence if ev.progress_ratio is not None]
     if not ratios:
         return None
     return round(min(max(ratios), 1.0), 4)
@@ -275,7 +268,7 @@ def decide(
     progress = [e for e in known if e.stage not in (Stage.PLANNED, Stage.DELAYED)]
     delays = [e for e in known if e.stage == Stage.DELAYED]
     completed = [e for e in progress if e.stage == Stage.COMPLETED]
-    ratio = progress_ratio(commitment, progress)
+    ratio = progress_ratio(progress)
     deadline = commitment.deadline
     past_deadline = as_of > deadline
     ongoing = commitment.kind == "ongoing"

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from services.events import CHINA_TZ, EvidenceFound, Figure, Stage, article_id_for, evidence_id_for
+from services.events import (
+    CHINA_TZ,
+    EvidenceFound,
+    Figure,
+    Progress,
+    Regression,
+    Stage,
+    article_id_for,
+    evidence_id_for,
+)
+from tests.catalog_fixtures import mini_by_id
 
 if TYPE_CHECKING:
     from services.tracker.service import TrackerService
@@ -22,6 +32,7 @@ def make_evidence(
     done: float | None = None,
     unit: str = "个",
     reasons: tuple[str, ...] = (),
+    regression: Regression | None = None,
     title: str = "测试文章",
     quote: str = "引文",
 ) -> EvidenceFound:
@@ -31,6 +42,9 @@ def make_evidence(
         if done is not None
         else []
     )
+    # Progress against the mini catalog's target, as the extractor computes it.
+    commitment = mini_by_id().get(commitment_id)
+    target = commitment.targets[0] if commitment and commitment.targets else None
     return EvidenceFound(
         evidence_id=evidence_id_for(commitment_id, article_id, revision),
         commitment_id=commitment_id,
@@ -45,6 +59,8 @@ def make_evidence(
         figures=figures,
         confidence=confidence,
         reasons=list(reasons),
+        regression=regression,
+        progress=Progress.toward(target, figures),
         html_sha256=revision,
         extractor_version="test",
     )

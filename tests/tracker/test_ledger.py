@@ -65,7 +65,7 @@ def test_a_corrected_article_supersedes_its_own_evidence_and_keeps_both(
         "2025-06-01",
         Stage.DELAYED,
         revision="r2",
-        reasons=("regression:延期",),
+        regression="延期",
     )
     tracker.handle_batch([before], as_of=date(2025, 6, 2))
     changes = tracker.handle_batch([after], as_of=date(2025, 6, 3))

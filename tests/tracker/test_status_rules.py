@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.events import CHINA_TZ, Stage
+from services.catalog.model import Commitment
+from services.events import CHINA_TZ, Figure, Progress, Stage
 from services.tracker.status_rules import (
     RULES,
     CountedEvidence,
@@ -30,14 +31,27 @@ CASES = json.loads(
 )
 
 
-def _evidence(i: int, e: dict) -> CountedEvidence:
+def _ratio(commitment: Commitment, done: float | None, percent: float | None) -> float | None:
+    """The ratio the extractor would send for "done N (in the target's unit)" or
+    "percent·100 % done", computed by the contract's own `Progress.toward`."""
+    target = commitment.targets[0] if commitment.targets else None
+    figures = []
+    if done is not None:
+        unit = target.unit if target else "个"
+        figures.append(Figure(value=done, unit=unit, text="", role="done"))
+    if percent is not None:
+        figures.append(Figure(value=percent * 100, unit="%", text="", role="percent_done"))
+    progress = Progress.toward(target, figures)
+    return progress.ratio if progress else None
+
+
+def _evidence(i: int, e: dict, commitment: Commitment) -> CountedEvidence:
     day = date.fromisoformat(e["date"])
     return CountedEvidence(
         evidence_id=f"e{i}",
         stage=Stage(e["stage"]),
         published_at=datetime.combine(day, time(9), CHINA_TZ),
-        done_value=e.get("done"),
-        percent_done=e.get("percent"),
+        progress_ratio=_ratio(commitment, e.get("done"), e.get("percent")),
         regression_code=e.get("code"),
     )
 
@@ -45,7 +59,7 @@ def _evidence(i: int, e: dict) -> CountedEvidence:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_status_sequence(case: dict) -> None:
     commitment = mini_by_id()[case["commitment"]]
-    evidence = [_evidence(i, e) for i, e in enumerate(case["evidence"])]
+    evidence = [_evidence(i, e, commitment) for i, e in enumerate(case["evidence"])]
     d = decide(
         commitment,
         evidence,
@@ -112,7 +126,7 @@ def test_decision_is_order_independent_and_cites_known_evidence(
             f"e{i}",
             s,
             datetime.combine(start + timedelta(days=d), time(9), CHINA_TZ),
-            done_value=float(i % 5),
+            progress_ratio=_ratio(c, float(i % 5), None),
         )
         for i, (s, d) in enumerate(seq)
     ]

@@ -1,0 +1,192 @@
+"""The worker skeleton of both FastStream services, written once:
+raw batch → decode → dead-letter → handle → publish → commit.
+
+A service says only how to decode one message (`Worker.decode`, raising
+`PoisonMessage` for one that will never be handled) and how to handle the good
+ones of a batch (`Worker.handle`). `process_batch` is the pure part (no broker:
+the embedded mode and the tests call it directly); `raw_batch_subscriber` wires
+it to Kafka: the subscriber takes raw bytes, not FastStream's decoding, so a
+poison message reaches the worker to be diverted instead of failing the batch.
+
+Delivery is at-least-once. Everything a batch yields (output events and dead
+letters) is published and confirmed before the batch's offsets are committed;
+an exception in `handle` (the database is down) publishes nothing, nacks the
+batch and it is delivered again. Output ids are deterministic, so a replayed
+batch republishes the same events and their consumers store them once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar, cast
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.publisher import DefaultPublisher
+from faststream.middlewares import AckPolicy
+from pydantic import BaseModel
+
+from services.deadletters import PoisonMessage, dead_letter, reason_code
+from services.events import DeadLetter
+from services.pipeline_metrics import DEADLETTERS
+
+In = TypeVar("In")
+Out = TypeVar("Out", bound=BaseModel)
+OutT = TypeVar("OutT", bound=BaseModel, covariant=True)
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """One record as the broker delivered it."""
+
+    value: bytes
+    key: bytes | None = None
+    partition: int | None = None
+    offset: int | None = None
+
+
+@dataclass(frozen=True)
+class Diverted:
+    """A dead letter and the key of the message it replaces (kept on the dead-letter topic)."""
+
+    letter: DeadLetter
+    key: bytes | None = None
+
+
+@dataclass
+class BatchOutcome(Generic[Out]):
+    """What one batch yields: events for the service's output topic, and dead letters."""
+
+    out: list[Out] = field(default_factory=list)
+    dead: list[Diverted] = field(default_factory=list)
+
+
+class Worker(Protocol[In, OutT]):
+    """A service's part of the skeleton."""
+
+    service: str  # "extractor", "tracker": the dead letter's `service` and metric label
+
+    def decode(self, raw: bytes) -> In:
+        """Bytes → a value the handler takes, or `PoisonMessage` with the reason."""
+        ...
+
+    def handle(self, items: list[In]) -> Sequence[OutT]:
+        """The decoded messages of one batch → the events to publish. May raise:
+        the batch is then not committed and is delivered again."""
+        ...
+
+
+def process_batch(
+    worker: Worker[In, Out], source_topic: str, batch: Sequence[RawMessage]
+) -> BatchOutcome[Out]:
+    """Decode each message, divert the poison ones, handle the rest together."""
+    good: list[In] = []
+    dead: list[Diverted] = []
+    for message in batch:
+        try:
+            good.append(worker.decode(message.value))
+        except PoisonMessage as exc:
+            DEADLETTERS.labels(service=worker.service, reason=reason_code(exc.reason)).inc()
+            letter = dead_letter(
+                message.value,
+                reason=exc.reason,
+                source_topic=source_topic,
+                service=worker.service,
+                key=message.key,
+                partition=message.partition,
+                offset=message.offset,
+            )
+            dead.append(Diverted(letter, message.key))
+    out = list(worker.handle(good)) if good else []
+    return BatchOutcome(out=out, dead=dead)
+
+
+def raw_messages(msg: KafkaMessage) -> list[RawMessage]:
+    """The records of a batch message with their keys and offsets (a record's key
+    is b"" when it had none, as the in-memory test broker delivers it)."""
+    bodies = list(cast(list[bytes], msg.body))
+    records = msg.raw_message if isinstance(msg.raw_message, (list, tuple)) else [msg.raw_message]
+    out = []
+    for i, body in enumerate(bodies):
+        record = records[i] if i < len(records) else None
+        key = getattr(record, "key", None)
+        out.append(
+            RawMessage(
+                body,
+                key or None,
+                getattr(record, "partition", None),
+                getattr(record, "offset", None),
+            )
+        )
+    return out
+
+
+async def publish_outcome(
+    outcome: BatchOutcome[Out],
+    *,
+    out: DefaultPublisher | None,
+    dead: DefaultPublisher | None,
+    key_of: Callable[[Out], bytes],
+) -> None:
+    """Publish everything, then wait for every confirmation together (one round
+    trip per batch, not per message); a failure raises before the commit."""
+    if (outcome.out and out is None) or (outcome.dead and dead is None):
+        raise RuntimeError("the outcome has messages for a topic without a publisher")
+    pending: list[Awaitable[Any]] = []
+
+    def keep(sent: object) -> None:
+        # A confirmation to wait for; the in-memory test broker delivers at once (None).
+        if inspect.isawaitable(sent):
+            pending.append(sent)
+
+    for diverted in outcome.dead:
+        assert dead is not None
+        keep(await dead.publish(diverted.letter, key=diverted.key, no_confirm=True))
+    for event in outcome.out:
+        assert out is not None
+        keep(await out.publish(event, key=key_of(event), no_confirm=True))
+    if pending:
+        await asyncio.gather(*pending)
+
+
+def raw_batch_subscriber(
+    broker: KafkaBroker,
+    worker: Worker[Any, Out],
+    *,
+    topic: str,
+    group_id: str,
+    max_records: int,
+    dead: DefaultPublisher,
+    out: DefaultPublisher | None = None,
+    key_of: Callable[[Out], bytes] = lambda _e: b"",
+    blocking: bool = False,
+    title: str,
+    description: str,
+) -> None:
+    """Subscribe `worker` to `topic` in the consumer group, in batches.
+
+    `blocking`: the handler waits on I/O (the tracker's database), so it runs in
+    a thread and the event loop keeps serving; CPU-bound work (the extractor)
+    runs inline.
+    """
+
+    @broker.subscriber(
+        topic,
+        group_id=group_id,
+        batch=True,
+        max_records=max_records,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=title,
+        description=description,
+    )
+    async def on_batch(msg: KafkaMessage) -> None:
+        batch = raw_messages(msg)
+        if blocking:
+            outcome = await asyncio.to_thread(process_batch, worker, topic, batch)
+        else:
+            outcome = process_batch(worker, topic, batch)
+        await publish_outcome(outcome, out=out, dead=dead, key_of=key_of)
