@@ -17,14 +17,14 @@ from faststream.middlewares import AckPolicy
 from services.deadletters import PoisonMessage, dead_letter, decode_event, reason_code
 from services.events import CrawlReport, DeadLetter, EvidenceFound, StatusChanged
 from services.pipeline_metrics import DEADLETTERS
-from services.tracker.alerts import SubscriptionMatcher
-from services.tracker.api import create_api
+from services.tracker.api.main import create_api
+from services.tracker.api.routes.pages import web_router
+from services.tracker.api.routes.subscriptions import subscriptions_router
 from services.tracker.metrics import ConsumerLagCollector, register_consumer_lag
+from services.tracker.notifications.outbox import SubscriptionMatcher
+from services.tracker.notifications.webhooks import run_delivery_loop
 from services.tracker.service import TrackerService, UnknownCommitment
 from services.tracker.settings import TrackerSettings
-from services.tracker.subscriptions_api import subscriptions_router
-from services.tracker.web_routes import web_router
-from services.tracker.webhooks import run_delivery_loop
 
 log = structlog.get_logger("tracker")
 

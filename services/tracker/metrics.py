@@ -24,9 +24,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.events import CHINA_TZ
-from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.read_model import crawl_health, current_statuses
 from services.tracker.status_rules import Status
-from services.tracker.views import crawl_health, current_statuses
 
 log = structlog.get_logger("tracker")
 

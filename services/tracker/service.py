@@ -18,8 +18,8 @@ from services.catalog import load_catalog
 from services.catalog.model import Commitment
 from services.events import CHINA_TZ, CrawlReport, EvidenceFound, StatusChanged
 from services.pipeline_metrics import EVENTS_CONSUMED, HANDLER_SECONDS
-from services.tracker import ledger
-from services.tracker.database import make_engine, migrate, session_factory
+from services.tracker.ledger import store as ledger
+from services.tracker.ledger.database import make_engine, migrate, session_factory
 from services.tracker.settings import TrackerSettings
 
 log = structlog.get_logger("tracker")

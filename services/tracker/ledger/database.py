@@ -9,7 +9,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.tracker.models import Base
+from services.tracker.ledger.models import Base
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

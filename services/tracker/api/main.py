@@ -22,22 +22,22 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from services.events import CHINA_TZ
-from services.tracker import ledger
-from services.tracker.body_limit import BodySizeLimit
-from services.tracker.http_deps import session_dependency, token_dependency
-from services.tracker.input_bounds import (
+from services.tracker.api.body_limit import BodySizeLimit
+from services.tracker.api.deps import session_dependency, token_dependency
+from services.tracker.api.input_bounds import (
     MAX_OFFSET,
     BoundedDatetime,
     OneLineText,
     XmlText,
     check_as_of,
 )
+from services.tracker.api.validation_errors import answer_validation_errors_safely
+from services.tracker.ledger import store as ledger
+from services.tracker.ledger.models import CommitmentRow, EvidenceRow, StatusRow
+from services.tracker.ledger.read_model import current_statuses, latest_evidence
 from services.tracker.metrics import LedgerCollector
-from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
 from services.tracker.service import TrackerService, today_in_china
 from services.tracker.status_rules import Status
-from services.tracker.validation_errors import answer_validation_errors_safely
-from services.tracker.views import current_statuses, latest_evidence
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 # An id in the URL path: one printable line (PostgreSQL refuses NUL in text).

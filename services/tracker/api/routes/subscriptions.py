@@ -18,20 +18,20 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from services.tracker.alerts import Scope, utc_now
-from services.tracker.atom_feed import ATOM_MEDIA_TYPE, feed_path, render_feed
-from services.tracker.http_deps import session_dependency, token_dependency
-from services.tracker.input_bounds import MAX_ID, MAX_OFFSET, OneLineText
-from services.tracker.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
-from services.tracker.service import TrackerService
-from services.tracker.webhook_targets import (
+from services.tracker.api.deps import session_dependency, token_dependency
+from services.tracker.api.input_bounds import MAX_ID, MAX_OFFSET, OneLineText
+from services.tracker.ledger.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
+from services.tracker.notifications.atom import ATOM_MEDIA_TYPE, feed_path, render_feed
+from services.tracker.notifications.outbox import Scope, utc_now
+from services.tracker.notifications.targets import (
     REFUSED_MESSAGE,
     AllowList,
     TargetRefused,
     check_target,
     parse_target,
 )
-from services.tracker.webhooks import as_utc, public_error
+from services.tracker.notifications.webhooks import as_utc, public_error
+from services.tracker.service import TrackerService
 
 log = structlog.get_logger("tracker.subscriptions")
 
@@ -110,7 +110,7 @@ def subscriptions_router(service: TrackerService) -> APIRouter:
                 )
 
     def public_target(url: str | None) -> None:
-        """Refuse a webhook that leads to the private network (see `webhook_targets`);
+        """Refuse a webhook that leads to the private network (see `notifications.targets`);
         why exactly goes to the server log, the caller gets one sentence for all."""
         if url is None:
             return

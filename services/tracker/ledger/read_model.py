@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
 
 
 def current_statuses(session: Session, *, manual: bool = False) -> dict[str, StatusRow]:

@@ -1,7 +1,7 @@
 """The public HTML pages: overview, one page per commitment, what changed, the
 方法说明, archived copies and the subscribe form.
 
-Kept apart from the JSON API (api.py) so the two can change independently. The
+Kept apart from the JSON API (the other `api.routes` modules) so the two can change independently. The
 pages need no JavaScript and load nothing from elsewhere; archived HTML is
 served from its own route with a sandboxing Content-Security-Policy and shown
 in a sandboxed iframe, so it never runs in the product's origin.
@@ -25,9 +25,8 @@ from sqlalchemy.orm import Session
 
 from services.catalog.model import Commitment
 from services.events import CHINA_TZ
-from services.tracker import views
-from services.tracker.alerts import Scope, utc_now
-from services.tracker.archive import (
+from services.tracker.api.routes.subscriptions import SubscriptionCreate
+from services.tracker.api.warc_archive import (
     ArchivedCopy,
     WarcIndex,
     page_text,
@@ -35,12 +34,7 @@ from services.tracker.archive import (
     sanitised_html,
     sha256_of,
 )
-from services.tracker.atom_feed import ATOM_MEDIA_TYPE, entry_id, feed_path
-from services.tracker.models import CommitmentRow, EvidenceRow, SubscriptionRow
-from services.tracker.service import TrackerService, today_in_china
-from services.tracker.status_rules import RULES, elapsed_months, expected_progress
-from services.tracker.subscriptions_api import SubscriptionCreate
-from services.tracker.web_page import (
+from services.tracker.api.web_page import (
     OverviewFilter,
     TargetBar,
     methodology_context,
@@ -49,6 +43,12 @@ from services.tracker.web_page import (
     status_options,
     strip_rows,
 )
+from services.tracker.ledger import read_model
+from services.tracker.ledger.models import CommitmentRow, EvidenceRow, SubscriptionRow
+from services.tracker.notifications.atom import ATOM_MEDIA_TYPE, entry_id, feed_path
+from services.tracker.notifications.outbox import Scope, utc_now
+from services.tracker.service import TrackerService, today_in_china
+from services.tracker.status_rules import RULES, elapsed_months, expected_progress
 
 # The product's own pages: no script at all, frames only from this origin (the archive).
 PAGE_CSP = (
@@ -80,7 +80,7 @@ def web_router(service: TrackerService, archive: WarcIndex | None = None) -> API
     order = {cid: i for i, cid in enumerate(service.catalog)}
 
     def page(template: str, db: Session, status_code: int = 200, **context: Any) -> HTMLResponse:
-        health = views.crawl_health(db)
+        health = read_model.crawl_health(db)
         return _html(render(template, health=health, **context), status_code)
 
     def not_found(db: Session, message: str) -> HTMLResponse:
@@ -90,8 +90,8 @@ def web_router(service: TrackerService, archive: WarcIndex | None = None) -> API
     def overview(request: Request) -> HTMLResponse:
         chosen = OverviewFilter.from_query(request.query_params)
         with service.sessions() as db:
-            items = views.web_items(db, order)
-            hits = views.quote_hits(db, chosen.q)
+            items = read_model.web_items(db, order)
+            hits = read_model.quote_hits(db, chosen.q)
             shown = [i for i in items if chosen.keeps(i, hits)]
             total, sections = strip_rows(shown)
             return page(
@@ -115,9 +115,9 @@ def web_router(service: TrackerService, archive: WarcIndex | None = None) -> API
             catalog = service.catalog.get(commitment_id)
             if row is None or catalog is None:
                 return not_found(db, f"没有编号为“{commitment_id}”的承诺")
-            item = next(i for i in views.web_items(db, order) if i["id"] == commitment_id)
-            evidence = views.evidence_of(db, commitment_id)
-            history = views.history_of(db, commitment_id)
+            item = next(i for i in read_model.web_items(db, order) if i["id"] == commitment_id)
+            evidence = read_model.evidence_of(db, commitment_id)
+            history = read_model.history_of(db, commitment_id)
             related = [
                 (r, service.catalog.get(r.id), _status_of(db, r.id)) for r in catalog.related
             ]
@@ -143,7 +143,7 @@ def web_router(service: TrackerService, archive: WarcIndex | None = None) -> API
         if catalog is None:
             raise HTTPException(404, f"no commitment {commitment_id!r}")
         with service.sessions() as db:
-            history = views.history_of(db, commitment_id)
+            history = read_model.history_of(db, commitment_id)
         base = str(request.base_url).rstrip("/")
         return Response(
             _commitment_atom(catalog, history, base), media_type=ATOM_MEDIA_TYPE + "; charset=utf-8"
@@ -217,8 +217,8 @@ def web_router(service: TrackerService, archive: WarcIndex | None = None) -> API
         since_day = since_day or today_in_china() - timedelta(days=CHANGES_DEFAULT_DAYS)
         since = datetime.combine(since_day, time(0), CHINA_TZ)
         with service.sessions() as db:
-            status_changes = views.changes_since(db, since)
-            new_evidence = views.evidence_since(db, since)
+            status_changes = read_model.changes_since(db, since)
+            new_evidence = read_model.evidence_since(db, since)
             texts = {
                 cid: text for cid, text in db.execute(select(CommitmentRow.id, CommitmentRow.text))
             }
@@ -293,7 +293,7 @@ def web_router(service: TrackerService, archive: WarcIndex | None = None) -> API
 
 
 def _status_of(db: Session, commitment_id: str) -> str:
-    auto = views.current_statuses(db).get(commitment_id)
+    auto = read_model.current_statuses(db).get(commitment_id)
     return auto.status if auto else "no_evidence"
 
 
