@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.events import CHINA_TZ
-from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
-from services.tracker.ledger.read_model import crawl_health, current_statuses
+from services.tracker.ledger.models import CommitmentRow, EvidenceRow, StatusRow
+from services.tracker.ledger.read_model import crawl_health, current_statuses, ledger_version
 from services.tracker.status_rules import Status
 
 log = structlog.get_logger("tracker")
@@ -46,15 +46,7 @@ class LedgerCollector(Collector):
         """The families are rebuilt only when the ledger changed (or the day did):
         a few aggregate queries per scrape instead of reading every row."""
         with self.sessions() as session:
-            version = (
-                session.scalar(select(func.max(StatusRow.id))),
-                session.scalar(select(func.max(EvidenceRow.received_at))),
-                session.scalar(select(func.count()).select_from(EvidenceRow)),
-                session.scalar(select(func.max(EvidenceRow.reviewed_at))),
-                session.scalar(select(func.max(CommitmentRow.updated_at))),
-                session.scalar(select(func.max(CrawlReportRow.received_at))),
-                self.clock().date(),
-            )
+            version = (*ledger_version(session), self.clock().date())
         if version != self._version:
             self._families = list(self._build())
             self._text = None

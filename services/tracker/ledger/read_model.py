@@ -1,4 +1,5 @@
-"""Read-side queries shared by the API, the metrics collector and the exports."""
+"""Read-side queries shared by the API, the web pages, the metrics collector and the
+exports, and the one version of the ledger their caches check."""
 
 from __future__ import annotations
 
@@ -10,6 +11,26 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+
+LedgerVersion = tuple[object, ...]
+
+
+def ledger_version(session: Session) -> LedgerVersion:
+    """Changes whenever anything a reader shows could have changed: a status decision,
+    a catalog sync, new or reviewed evidence, a crawl report. One round trip, so
+    caches of derived views (the API's summaries, the metrics families) can check
+    it on every request and every replica stays truthful without sharing memory."""
+    parts = (
+        select(func.max(StatusRow.id)),
+        select(func.max(CommitmentRow.updated_at)),
+        select(func.count()).select_from(CommitmentRow),
+        select(func.count()).select_from(EvidenceRow),
+        select(func.max(EvidenceRow.received_at)),
+        select(func.max(EvidenceRow.reviewed_at)),
+        select(func.max(CrawlReportRow.received_at)),
+    )
+    row = session.execute(select(*(part.scalar_subquery() for part in parts))).one()
+    return tuple(row)
 
 
 def current_statuses(session: Session, *, manual: bool = False) -> dict[str, StatusRow]:
@@ -147,14 +168,18 @@ def quote_hits(session: Session, q: str, limit_per_commitment: int = 3) -> dict[
     return hits
 
 
-def evidence_of(session: Session, commitment_id: str) -> list[EvidenceRow]:
-    """All of a commitment's evidence, newest first, including what does not count
-    (pending, rejected, superseded): the page says which is which."""
+def evidence_of(
+    session: Session, commitment_id: str, *, offset: int = 0, limit: int | None = None
+) -> list[EvidenceRow]:
+    """A commitment's evidence, newest first (all of it, or one page), including what
+    does not count (pending, rejected, superseded): the readers say which is which."""
     return list(
         session.scalars(
             select(EvidenceRow)
             .where(EvidenceRow.commitment_id == commitment_id)
             .order_by(EvidenceRow.published_at.desc(), EvidenceRow.evidence_id)
+            .offset(offset)
+            .limit(limit)
         )
     )
 

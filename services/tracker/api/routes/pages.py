@@ -44,9 +44,10 @@ from services.tracker.api.web_page import (
     strip_rows,
 )
 from services.tracker.ledger import read_model
-from services.tracker.ledger.models import CommitmentRow, EvidenceRow, SubscriptionRow
+from services.tracker.ledger import subscriptions as stored
+from services.tracker.ledger.models import CommitmentRow, EvidenceRow
 from services.tracker.notifications.atom import ATOM_MEDIA_TYPE, entry_id, feed_path
-from services.tracker.notifications.outbox import Scope, utc_now
+from services.tracker.notifications.outbox import Scope
 from services.tracker.service import TrackerService, today_in_china
 from services.tracker.status_rules import RULES, elapsed_months, expected_progress
 
@@ -73,10 +74,10 @@ def _html(body: str, status_code: int = 200) -> HTMLResponse:
     )
 
 
-def web_router(service: TrackerService, archive: WarcIndex | None = None) -> APIRouter:
+def web_router(service: TrackerService) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     settings = service.settings
-    index = archive or WarcIndex(Path(settings.crawler_warc_dir))
+    index = WarcIndex(Path(settings.crawler_warc_dir))
     order = {cid: i for i, cid in enumerate(service.catalog)}
 
     def page(template: str, db: Session, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -192,14 +193,10 @@ def web_router(service: TrackerService, archive: WarcIndex | None = None) -> API
                     "subscribed.html", db, 422, error=f"订阅信息有误：{problems}", back=back
                 )
         with service.sessions.begin() as db:
-            sub = SubscriptionRow(
-                name=body.name, scope=body.scope.value, value=body.value,
-                webhook_url=body.webhook_url, secret=secrets.token_hex(32),
-                feed_token=secrets.token_urlsafe(32), active=True, consecutive_failures=0,
-                created_at=utc_now(),
+            sub = stored.add_subscription(
+                db, name=body.name, scope=body.scope.value, value=body.value,
+                webhook_url=body.webhook_url,
             )  # fmt: skip
-            db.add(sub)
-            db.flush()
             base = str(request.base_url).rstrip("/")
             shown = {"id": sub.id, "name": sub.name, "webhook_url": sub.webhook_url,
                      "secret": sub.secret, "feed_url": base + feed_path(sub.feed_token)}  # fmt: skip
