@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.events import CHINA_TZ
 from services.tracker.ledger.models import CommitmentRow, EvidenceRow, StatusRow
 from services.tracker.ledger.read_model import crawl_health, current_statuses, ledger_version
+from services.tracker.ledger.store import COUNTING_REVIEW_STATES
 from services.tracker.status_rules import Status
 
 log = structlog.get_logger("tracker")
@@ -116,7 +117,7 @@ class LedgerCollector(Collector):
                     select(EvidenceRow.commitment_id, func.count())
                     .where(
                         EvidenceRow.superseded_by.is_(None),
-                        EvidenceRow.review_state.in_(("auto", "confirmed")),
+                        EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
                     )
                     .group_by(EvidenceRow.commitment_id)
                 ).all()

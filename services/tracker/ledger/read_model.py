@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.store import COUNTING_REVIEW_STATES
 
 LedgerVersion = tuple[object, ...]
 
@@ -58,7 +59,7 @@ def latest_evidence(session: Session) -> dict[str, dict[str, str]]:
         )
         .where(
             EvidenceRow.superseded_by.is_(None),
-            EvidenceRow.review_state.in_(("auto", "confirmed")),
+            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
         )
         .order_by(EvidenceRow.published_at)
     ).all()
@@ -95,9 +96,6 @@ def crawl_health(session: Session) -> CrawlHealth:
     return CrawlHealth(newest(), newest(CrawlReportRow.ok.is_(True)))
 
 
-COUNTING = ("auto", "confirmed")
-
-
 def web_items(session: Session, order: dict[str, int]) -> list[dict[str, Any]]:
     """Every live commitment with what the overview shows: current status (an
     auditor's manual status first), reasons, latest quote, whether figures exist."""
@@ -107,7 +105,8 @@ def web_items(session: Session, order: dict[str, int]) -> list[dict[str, Any]]:
     with_figures: set[str] = set()
     for cid, figures in session.execute(
         select(EvidenceRow.commitment_id, EvidenceRow.figures).where(
-            EvidenceRow.superseded_by.is_(None), EvidenceRow.review_state.in_(COUNTING)
+            EvidenceRow.superseded_by.is_(None),
+            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
         )
     ):
         counts[cid] = counts.get(cid, 0) + 1
@@ -152,7 +151,7 @@ def quote_hits(session: Session, q: str, limit_per_commitment: int = 3) -> dict[
         select(EvidenceRow)
         .where(
             EvidenceRow.superseded_by.is_(None),
-            EvidenceRow.review_state.in_(COUNTING),
+            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
             or_(
                 EvidenceRow.quote.contains(q, autoescape=True),
                 EvidenceRow.title.contains(q, autoescape=True),
