@@ -4,13 +4,14 @@ Reads go straight to the database through `ledger.read_model`; writes (reviews,
 manual statuses, subscriptions) go through `TrackerService` or `ledger`, so a
 status is re-decided at once. What the routers share they read from `app.state`
 (set here): the service, the summaries cache, the readiness check, the ledger's
-metrics and where status changes are published.
+metrics, the archive of crawled pages and where status changes are published.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
@@ -19,6 +20,7 @@ from services.tracker.api.body_limit import BodySizeLimit
 from services.tracker.api.routes import commitments, evidence, exports, ops, review
 from services.tracker.api.summaries import CommitmentSummaries
 from services.tracker.api.validation_errors import answer_validation_errors_safely
+from services.tracker.api.warc_archive import WarcIndex
 from services.tracker.metrics import LedgerCollector
 from services.tracker.service import TrackerService
 
@@ -50,6 +52,7 @@ def create_api(
     api.state.readiness = readiness
     api.state.ledger_metrics = LedgerCollector(service.sessions)
     api.state.on_status_changes = on_status_changes
+    api.state.warc_index = WarcIndex(Path(service.settings.crawler_warc_dir))
     for router in (*CORE_ROUTERS, *extra_routers):
         api.include_router(router)
     return api
