@@ -3,8 +3,8 @@
 A collector (rather than gauges set by handlers) keeps every replica and the
 embedded mode truthful: the numbers are the ledger's, not one process's memory.
 
-Labels and cardinality: `commitment_id` (one per catalog entry, ~300), `report`
-(one per plan year), `section` (~40), `status` (11, `status_rules.Status`). Per-commitment status
+Labels and cardinality: `commitment_id` (one per catalog entry, 243 today), `report`
+(one per plan year), `section` (~16), `status` (11, `status_rules.Status`). Per-commitment status
 is one series per (commitment, status): ~2,700 series for 243 commitments.
 """
 
