@@ -4,14 +4,13 @@ instead of the same body again."""
 from __future__ import annotations
 
 import hashlib
-import json
 
 from fastapi import Request, Response
 from pydantic import BaseModel
 
 
 def etag_response(request: Request, payload: BaseModel) -> Response:
-    body = json.dumps(payload.model_dump(mode="json"), ensure_ascii=False).encode()
+    body = payload.model_dump_json().encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
