@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.tracker.api.schemas import CommitmentBase, CommitmentSummary
 from services.tracker.ledger.models import CommitmentRow, StatusRow
 from services.tracker.ledger.read_model import (
     LedgerVersion,
+    all_commitments,
     current_statuses,
     latest_evidence,
     ledger_version,
@@ -82,7 +82,7 @@ class CommitmentSummaries:
                     "latest_evidence": latest.get(c.id),
                 }
             )
-            for c in db.scalars(select(CommitmentRow))
+            for c in all_commitments(db)
         ]
         last = len(self._position)
         items.sort(key=lambda i: (-i.plan_year, self._position.get(i.id, last)))

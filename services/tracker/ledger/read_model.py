@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
@@ -85,10 +85,10 @@ class CrawlHealth:
 
 
 def crawl_health(session: Session) -> CrawlHealth:
-    def newest(*where: object) -> CrawlReportRow | None:
+    def newest(*where: ColumnElement[bool]) -> CrawlReportRow | None:
         return session.scalars(
             select(CrawlReportRow)
-            .where(*where)  # type: ignore[arg-type]
+            .where(*where)
             .order_by(CrawlReportRow.finished_at.desc(), CrawlReportRow.crawl_id.desc())
             .limit(1)
         ).first()
@@ -222,3 +222,74 @@ def evidence_since(session: Session, since: datetime) -> list[EvidenceRow]:
             .order_by(EvidenceRow.published_at.desc())
         )
     )
+
+
+def evidence_count(session: Session, commitment_id: str) -> int:
+    return (
+        session.scalar(select(func.count()).where(EvidenceRow.commitment_id == commitment_id)) or 0
+    )
+
+
+def evidence_received(
+    session: Session,
+    *,
+    since: datetime | None,
+    review_state: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[EvidenceRow]]:
+    """Evidence in the order it arrived, optionally since a time and in one review
+    state: how many match, and one page of them (paged in SQL)."""
+    stmt = select(EvidenceRow)
+    if since is not None:
+        stmt = stmt.where(EvidenceRow.received_at >= since)
+    if review_state is not None:
+        stmt = stmt.where(EvidenceRow.review_state == review_state)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(EvidenceRow.received_at, EvidenceRow.evidence_id).offset(offset).limit(limit)
+    ).all()
+    return total, list(rows)
+
+
+def article_evidence(session: Session, article_id: str) -> list[EvidenceRow]:
+    """Every revision's evidence from one article."""
+    return list(session.scalars(select(EvidenceRow).where(EvidenceRow.article_id == article_id)))
+
+
+def all_commitments(session: Session) -> list[CommitmentRow]:
+    return list(session.scalars(select(CommitmentRow)))
+
+
+def commitment_texts(session: Session) -> dict[str, str]:
+    return {
+        cid: text for cid, text in session.execute(select(CommitmentRow.id, CommitmentRow.text))
+    }
+
+
+def live_commitments(session: Session) -> list[CommitmentRow]:
+    """The commitments still in the catalog."""
+    return list(session.scalars(select(CommitmentRow).where(CommitmentRow.retired.is_(False))))
+
+
+def counted_evidence_per_commitment(session: Session) -> dict[str, int]:
+    """How much live evidence that counts each commitment has."""
+    rows = session.execute(
+        select(EvidenceRow.commitment_id, func.count())
+        .where(
+            EvidenceRow.superseded_by.is_(None),
+            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
+        )
+        .group_by(EvidenceRow.commitment_id)
+    ).all()
+    return {cid: count for cid, count in rows}
+
+
+def newest_evidence_per_commitment(session: Session) -> dict[str, datetime]:
+    """When each commitment's newest live evidence was published."""
+    rows = session.execute(
+        select(EvidenceRow.commitment_id, func.max(EvidenceRow.published_at))
+        .where(EvidenceRow.superseded_by.is_(None))
+        .group_by(EvidenceRow.commitment_id)
+    ).all()
+    return {cid: newest for cid, newest in rows if newest is not None}

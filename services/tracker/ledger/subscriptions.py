@@ -86,3 +86,7 @@ def delivery_log(
 
 def all_subscriptions(session: Session) -> list[SubscriptionRow]:
     return list(session.scalars(select(SubscriptionRow).order_by(SubscriptionRow.id)))
+
+
+def by_feed_token(session: Session, feed_token: str) -> SubscriptionRow | None:
+    return session.scalar(select(SubscriptionRow).where(SubscriptionRow.feed_token == feed_token))

@@ -180,7 +180,7 @@ def post(
         return _failed(delivery, now, "could not connect", exc)
     except httpx.HTTPError as exc:
         return _failed(delivery, now, "delivery failed", exc)
-    except Exception as exc:  # noqa: BLE001 — e.g. a stored URL httpx cannot parse
+    except Exception as exc:  # e.g. a stored URL httpx cannot parse
         return _failed(delivery, now, "delivery failed", exc)
     if 200 <= status < 300:
         return Outcome(delivery, now, status, None)
@@ -328,7 +328,7 @@ async def run_delivery_loop(
             sent = await asyncio.to_thread(
                 deliver_due, sessions, settings, backoff_base_seconds=backoff_base_seconds
             )
-        except Exception:  # noqa: BLE001 — a bad pass must not end the loop
+        except Exception:  # a bad pass must not end the loop
             log.exception("webhook delivery pass failed")
             sent = 0
         if sent >= BATCH_SIZE:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from sqlalchemy import func, select
 
 from services.tracker.api.deps import SessionDep, SummariesDep
 from services.tracker.api.etag import NOT_MODIFIED, etag_response
@@ -20,7 +19,7 @@ from services.tracker.api.schemas import (
 )
 from services.tracker.api.summaries import commitment_base
 from services.tracker.ledger import read_model, store
-from services.tracker.ledger.models import CommitmentRow, EvidenceRow
+from services.tracker.ledger.models import CommitmentRow
 from services.tracker.status_rules import Status
 
 router = APIRouter(tags=["commitments"])
@@ -69,7 +68,7 @@ def get_commitment(
     auto = store.latest_status(db, c.id)
     manual = store.latest_status(db, c.id, manual=True)
     evidence = read_model.evidence_of(db, c.id, offset=evidence_offset, limit=evidence_limit)
-    evidence_total = db.scalar(select(func.count()).where(EvidenceRow.commitment_id == c.id))
+    evidence_total = read_model.evidence_count(db, c.id)
     detail = CommitmentDetail.model_validate(
         {
             **commitment_base(c, auto, manual),

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from sqlalchemy import func, select
 
 from services.events import CHINA_TZ
 from services.tracker.api.deps import SessionDep
 from services.tracker.api.etag import NOT_MODIFIED, etag_response
 from services.tracker.api.input_bounds import MAX_OFFSET, BoundedDatetime, OneLineText
 from services.tracker.api.schemas import ArticleOut, EvidenceOut, Page
-from services.tracker.ledger.models import EvidenceRow
+from services.tracker.ledger import read_model
 
 router = APIRouter(tags=["evidence"])
 
@@ -31,18 +30,13 @@ def list_evidence(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    stmt = select(EvidenceRow)
     if since is not None:
         # Compare in the ledger's zone: SQLite keeps the stored Asia/Shanghai wall time
         # without its offset, so a UTC `since` would be off by eight hours there.
         since = since.astimezone(CHINA_TZ) if since.tzinfo else since.replace(tzinfo=CHINA_TZ)
-        stmt = stmt.where(EvidenceRow.received_at >= since)
-    if review_state is not None:
-        stmt = stmt.where(EvidenceRow.review_state == review_state)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(
-        stmt.order_by(EvidenceRow.received_at, EvidenceRow.evidence_id).offset(offset).limit(limit)
-    ).all()
+    total, rows = read_model.evidence_received(
+        db, since=since, review_state=review_state, offset=offset, limit=limit
+    )
     page = Page[EvidenceOut](
         total=total,
         offset=offset,
@@ -54,7 +48,7 @@ def list_evidence(
 
 @router.get("/api/articles/{article_id}", response_model=ArticleOut)
 def get_article(article_id: PathKey, db: SessionDep) -> ArticleOut:
-    rows = db.scalars(select(EvidenceRow).where(EvidenceRow.article_id == article_id)).all()
+    rows = read_model.article_evidence(db, article_id)
     if not rows:
         raise HTTPException(404, f"no evidence from article {article_id!r}")
     first = rows[0]

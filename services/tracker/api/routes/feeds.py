@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
-from sqlalchemy import select
 
 from services.tracker.api.deps import SessionDep
 from services.tracker.api.input_bounds import OneLineText
 from services.tracker.api.schemas import text_body
-from services.tracker.ledger.models import SubscriptionRow
+from services.tracker.ledger import subscriptions as stored
 from services.tracker.notifications.atom import ATOM_MEDIA_TYPE, render_feed
 
 router = APIRouter(tags=["subscriptions"])
@@ -25,7 +24,7 @@ router = APIRouter(tags=["subscriptions"])
 def feed(
     feed_token: Annotated[OneLineText, Path(max_length=64)], request: Request, db: SessionDep
 ) -> Response:
-    sub = db.scalar(select(SubscriptionRow).where(SubscriptionRow.feed_token == feed_token))
+    sub = stored.by_feed_token(db, feed_token)
     if sub is None:
         raise HTTPException(404, "no such feed")
     body = render_feed(db, sub, str(request.base_url))

@@ -19,7 +19,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from feedgen.feed import FeedGenerator
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.catalog.model import Commitment
@@ -236,9 +235,7 @@ def changes(request: Request, service: ServiceDep) -> HTMLResponse:
     with service.sessions() as db:
         status_changes = read_model.changes_since(db, since)
         new_evidence = read_model.evidence_since(db, since)
-        texts = {
-            cid: text for cid, text in db.execute(select(CommitmentRow.id, CommitmentRow.text))
-        }
+        texts = read_model.commitment_texts(db)
         return page(
             "changes.html",
             db,
@@ -328,7 +325,7 @@ def _find_archived(
     if row is not None:
         copy = _copy_for(index, row)
         return (copy, [row]) if copy else None
-    rows = list(db.scalars(select(EvidenceRow).where(EvidenceRow.article_id == ref)))
+    rows = read_model.article_evidence(db, ref)
     if rows:
         copy = index.find(url=rows[0].url, article_id=ref)
     else:
