@@ -1,10 +1,11 @@
 """The public HTML pages: overview, one page per commitment, what changed, the
 方法说明, archived copies and the subscribe form.
 
-Kept apart from the JSON API (the other `api.routes` modules) so the two can change independently. The
-pages need no JavaScript and load nothing from elsewhere; archived HTML is
-served from its own route with a sandboxing Content-Security-Policy and shown
-in a sandboxed iframe, so it never runs in the product's origin.
+Kept apart from the JSON API (the other `api.routes` modules) so the two can
+change independently. The pages need no JavaScript and load nothing from
+elsewhere; archived HTML is served from its own route with a sandboxing
+Content-Security-Policy and shown in a sandboxed iframe, so it never runs in the
+product's origin.
 """
 
 from __future__ import annotations
