@@ -245,8 +245,8 @@ def reevaluate(
     Status changes are stored and queued for the subscribers' webhooks and feeds,
     as the tracker's daily pass does; --dry-run shows them first.
     """
-    from services.tracker.alerts import SubscriptionMatcher
-    from services.tracker.input_bounds import check_as_of
+    from services.tracker.api.input_bounds import check_as_of
+    from services.tracker.notifications.outbox import SubscriptionMatcher
     from services.tracker.reevaluation_preview import preview_reevaluation
     from services.tracker.service import TrackerService, today_in_china
     from services.tracker.settings import TrackerSettings

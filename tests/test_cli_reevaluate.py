@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, inspect, select
 
-from services.tracker.alerts import utc_now
-from services.tracker.models import NotificationRow, StatusRow, SubscriptionRow
+from services.tracker.ledger.models import NotificationRow, StatusRow, SubscriptionRow
+from services.tracker.notifications.outbox import utc_now
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
 

@@ -14,7 +14,7 @@ from services.embedded import EmbeddedPipeline
 from services.events import ArticleFetched, article_id_for
 from services.extractor.handler import ExtractorHandler
 from services.extractor.settings import ExtractorSettings
-from services.tracker.models import EvidenceRow
+from services.tracker.ledger.models import EvidenceRow
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
 

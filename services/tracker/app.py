@@ -14,14 +14,14 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher import DefaultPublisher
 
 from services.events import DeadLetter, StatusChanged
-from services.tracker.alerts import SubscriptionMatcher
-from services.tracker.api import create_api
+from services.tracker.api.main import create_api
+from services.tracker.api.routes.pages import web_router
+from services.tracker.api.routes.subscriptions import subscriptions_router
 from services.tracker.metrics import ConsumerLagCollector, register_consumer_lag
+from services.tracker.notifications.outbox import SubscriptionMatcher
+from services.tracker.notifications.webhooks import run_delivery_loop
 from services.tracker.service import CrawlReports, TrackerService
 from services.tracker.settings import TrackerSettings
-from services.tracker.subscriptions_api import subscriptions_router
-from services.tracker.web_routes import web_router
-from services.tracker.webhooks import run_delivery_loop
 from services.worker import BatchOutcome, publish_outcome, raw_batch_subscriber
 
 log = structlog.get_logger("tracker")

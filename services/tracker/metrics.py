@@ -3,8 +3,8 @@
 A collector (rather than gauges set by handlers) keeps every replica and the
 embedded mode truthful: the numbers are the ledger's, not one process's memory.
 
-Labels and cardinality: `commitment_id` (one per catalog entry, ~300), `report`
-(one per plan year), `section` (~40), `status` (11, `status_rules.Status`). Per-commitment status
+Labels and cardinality: `commitment_id` (one per catalog entry, 243 today), `report`
+(one per plan year), `section` (~16), `status` (11, `status_rules.Status`). Per-commitment status
 is one series per (commitment, status): ~2,700 series for 243 commitments.
 """
 
@@ -13,48 +13,48 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import structlog
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.events import CHINA_TZ
-from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.models import StatusRow
+from services.tracker.ledger.read_model import (
+    counted_evidence_per_commitment,
+    crawl_health,
+    current_statuses,
+    ledger_version,
+    live_commitments,
+    newest_evidence_per_commitment,
+)
 from services.tracker.status_rules import Status
-from services.tracker.views import crawl_health, current_statuses
 
 log = structlog.get_logger("tracker")
 
 
 class LedgerCollector(Collector):
-    def __init__(self, sessions: sessionmaker[Session], clock=datetime.now) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Callable[[], datetime] = datetime.now
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
         self._version: tuple[object, ...] | None = None
         self._families: list[GaugeMetricFamily] = []
         self._text: bytes | None = None
 
-    def describe(self) -> list:  # type: ignore[type-arg]
+    def describe(self) -> list[Metric]:
         return []  # computed at scrape time; no registration-time query
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """The families are rebuilt only when the ledger changed (or the day did):
         a few aggregate queries per scrape instead of reading every row."""
         with self.sessions() as session:
-            version = (
-                session.scalar(select(func.max(StatusRow.id))),
-                session.scalar(select(func.max(EvidenceRow.received_at))),
-                session.scalar(select(func.count()).select_from(EvidenceRow)),
-                session.scalar(select(func.max(EvidenceRow.reviewed_at))),
-                session.scalar(select(func.max(CommitmentRow.updated_at))),
-                session.scalar(select(func.max(CrawlReportRow.received_at))),
-                self.clock().date(),
-            )
+            version = (*ledger_version(session), self.clock().date())
         if version != self._version:
             self._families = list(self._build())
             self._text = None
@@ -115,27 +115,10 @@ class LedgerCollector(Collector):
         )
         with self.sessions() as session:
             health = crawl_health(session)
-            commitments = session.scalars(
-                select(CommitmentRow).where(CommitmentRow.retired.is_(False))
-            ).all()
+            commitments = live_commitments(session)
             current = current_statuses(session)
-            counts = dict(
-                session.execute(
-                    select(EvidenceRow.commitment_id, func.count())
-                    .where(
-                        EvidenceRow.superseded_by.is_(None),
-                        EvidenceRow.review_state.in_(("auto", "confirmed")),
-                    )
-                    .group_by(EvidenceRow.commitment_id)
-                ).all()
-            )
-            newest = dict(
-                session.execute(
-                    select(EvidenceRow.commitment_id, func.max(EvidenceRow.published_at))
-                    .where(EvidenceRow.superseded_by.is_(None))
-                    .group_by(EvidenceRow.commitment_id)
-                ).all()
-            )
+            counts = counted_evidence_per_commitment(session)
+            newest = newest_evidence_per_commitment(session)
         today = self.clock().date()
         per_section: Counter[tuple[str, str, str]] = Counter()
         for c in commitments:
@@ -146,7 +129,7 @@ class LedgerCollector(Collector):
                     [c.id, c.report_id, s.value], 1.0 if s.value == now_status else 0.0
                 )
             evidence.add_metric([c.id, c.report_id], float(counts.get(c.id, 0)))
-            if c.id in newest and newest[c.id] is not None:
+            if c.id in newest:
                 last.add_metric([c.id, c.report_id], newest[c.id].timestamp())
             if row is not None and row.progress_ratio is not None:
                 progress.add_metric([c.id, c.report_id], row.progress_ratio)
@@ -195,7 +178,7 @@ class ConsumerLagCollector(Collector):
         self._refreshing = False
         self._lock = threading.Lock()
 
-    def describe(self) -> list:  # type: ignore[type-arg]
+    def describe(self) -> list[Metric]:
         return []
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -222,7 +205,7 @@ class ConsumerLagCollector(Collector):
     def _refresh(self) -> None:
         try:
             lags = self._query()
-        except Exception as exc:  # noqa: BLE001 — a scrape must not fail on Kafka
+        except Exception as exc:  # a scrape must not fail on Kafka
             log.warning("consumer lag unavailable", error=str(exc))
             lags = []
         with self._lock:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from services.events import StatusChanged
-from services.tracker import ledger
-from services.tracker.database import migrate
+from services.tracker.ledger import store
+from services.tracker.ledger.database import migrate
 from services.tracker.service import TrackerService
 
 
@@ -20,12 +20,12 @@ def preview_reevaluation(service: TrackerService, as_of: date) -> list[StatusCha
     session = service.sessions()
     try:
         session.begin()
-        ledger.sync_catalog(session, service.catalog.values())
+        store.sync_catalog(session, service.catalog.values())
         changes = [
             change
             for commitment in service.catalog.values()
             if (
-                change := ledger.evaluate(
+                change := store.evaluate(
                     session, commitment, as_of, stall_days=service.settings.stall_days
                 )
             )

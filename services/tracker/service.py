@@ -28,8 +28,8 @@ from services.events import (
     upgrade_evidence_v1,
 )
 from services.pipeline_metrics import EVENTS_CONSUMED, HANDLER_SECONDS
-from services.tracker import ledger
-from services.tracker.database import make_engine, migrate, session_factory
+from services.tracker.ledger import store as ledger
+from services.tracker.ledger.database import make_engine, migrate, session_factory
 from services.tracker.settings import TrackerSettings
 from services.worker import BatchOutcome, RawMessage, process_batch
 

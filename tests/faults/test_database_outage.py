@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, func, select
 from services.catalog import load_catalog
 from services.events import Stage
 from services.tracker.app import build_tracker_api
-from services.tracker.models import EvidenceRow
+from services.tracker.ledger.models import EvidenceRow
 from services.tracker.settings import TrackerSettings
 from tests.infra.kafka_topics import bus_settings_overrides
 from tests.infra.postgres_server import start_server, stop_server

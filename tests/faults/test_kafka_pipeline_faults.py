@@ -36,7 +36,7 @@ from services.events import ArticleFetched
 from services.extractor.handler import ExtractorHandler
 from services.extractor.settings import ExtractorSettings
 from services.offline_articles import article_from_dict
-from services.tracker.models import EvidenceRow, NotificationRow
+from services.tracker.ledger.models import EvidenceRow, NotificationRow
 from tests.infra.kafka_broker import start_broker, stop_broker
 from tests.infra.kafka_topics import create_topics, unique_topic_names
 from tests.infra.postgres_server import start_server, stop_server

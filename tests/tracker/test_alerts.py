@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from services.events import StatusChanged
-from services.tracker.alerts import SubscriptionMatcher, scope_matches, utc_now
-from services.tracker.database import migrate
-from services.tracker.models import NotificationRow, SubscriptionRow
+from services.tracker.ledger.database import migrate
+from services.tracker.ledger.models import NotificationRow, SubscriptionRow
+from services.tracker.notifications.outbox import SubscriptionMatcher, scope_matches, utc_now
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
 from tests.catalog_fixtures import mini_by_id, mini_catalog

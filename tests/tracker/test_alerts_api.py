@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.tracker.alerts import SubscriptionMatcher
-from services.tracker.api import create_api
+from services.tracker.api.main import create_api
+from services.tracker.api.routes.subscriptions import subscriptions_router
+from services.tracker.notifications.outbox import SubscriptionMatcher
+from services.tracker.notifications.webhooks import deliver_due
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
-from services.tracker.subscriptions_api import subscriptions_router
-from services.tracker.webhooks import deliver_due
 from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
 
@@ -137,7 +137,7 @@ def test_write_endpoints_are_off_without_a_configured_token(tmp_path: Path) -> N
 def test_a_disabled_subscription_can_be_enabled_again(
     client: TestClient, tracker: TrackerService
 ) -> None:
-    from services.tracker.models import SubscriptionRow
+    from services.tracker.ledger.models import SubscriptionRow
 
     sub = client.post(
         "/api/subscriptions",

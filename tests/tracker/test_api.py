@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.tracker.api import create_api
+from services.tracker.api.main import create_api
 from services.tracker.app import tracker_api
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings

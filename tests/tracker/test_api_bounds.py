@@ -18,12 +18,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from services.tracker.alerts import SubscriptionMatcher, utc_now
-from services.tracker.api import create_api
-from services.tracker.models import NotificationRow, StatusRow, SubscriptionRow
+from services.tracker.api.main import create_api
+from services.tracker.api.routes.subscriptions import subscriptions_router
+from services.tracker.ledger.models import NotificationRow, StatusRow, SubscriptionRow
+from services.tracker.notifications.outbox import SubscriptionMatcher, utc_now
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
-from services.tracker.subscriptions_api import subscriptions_router
 from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
 

@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.events import Stage
-from services.tracker.alerts import SubscriptionMatcher
-from services.tracker.api import create_api
+from services.tracker.api.main import create_api
+from services.tracker.api.routes.subscriptions import subscriptions_router
+from services.tracker.notifications.outbox import SubscriptionMatcher
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
-from services.tracker.subscriptions_api import subscriptions_router
 from tests.catalog_fixtures import mini_by_id, mini_catalog
 from tests.tracker.evidence_factory import make_evidence
 

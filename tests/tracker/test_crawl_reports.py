@@ -18,10 +18,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from services.events import CrawlReport
-from services.tracker import ledger
-from services.tracker.api import create_api
+from services.tracker.api.main import create_api
 from services.tracker.app import build_tracker_api
-from services.tracker.models import CrawlReportRow
+from services.tracker.ledger import store
+from services.tracker.ledger.models import CrawlReportRow
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
 from tests.catalog_fixtures import mini_catalog
@@ -57,7 +57,7 @@ def test_a_report_is_stored_once_and_only_the_newest_are_kept(tracker: TrackerSe
     tracker.record_crawl(report(1))  # a replay
     with tracker.sessions.begin() as s:
         for n in (2, 3, 4):
-            ledger.record_crawl_report(s, report(n, hours_ago=n), keep=2)
+            store.record_crawl_report(s, report(n, hours_ago=n), keep=2)
     with tracker.sessions() as s:
         kept = sorted(s.scalars(select(CrawlReportRow.crawl_id)))
         assert s.scalar(select(func.count()).select_from(CrawlReportRow)) == 2

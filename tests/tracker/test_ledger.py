@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from services.events import Stage
-from services.tracker.models import CommitmentRow, EvidenceRow, StatusRow
+from services.tracker.ledger.models import CommitmentRow, EvidenceRow, StatusRow
 from services.tracker.service import TrackerService
 from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import make_evidence, report_unfinished_after_deadline

@@ -15,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from services.tracker.api import create_api
+from services.tracker.api.main import create_api
 from services.tracker.service import TrackerService
 from services.tracker.status_rules import Status
 from tests.catalog_fixtures import mini_catalog

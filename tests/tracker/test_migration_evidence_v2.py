@@ -11,8 +11,8 @@ from alembic import command
 from sqlalchemy import select, text
 
 from services.events import CHINA_TZ
-from services.tracker.database import alembic_config, make_engine, migrate
-from services.tracker.models import EvidenceRow
+from services.tracker.ledger.database import alembic_config, make_engine, migrate
+from services.tracker.ledger.models import EvidenceRow
 
 DATA = Path(__file__).parents[1] / "data/events"
 

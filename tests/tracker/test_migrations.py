@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from services.tracker.database import include_object, make_engine, migrate
-from services.tracker.models import Base
+from services.tracker.ledger.database import include_object, make_engine, migrate
+from services.tracker.ledger.models import Base
 
 
 def test_migrations_match_the_models_and_ignore_other_tables(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from services.events import CrawlReport, Stage
 from services.tracker.app import build_bus
-from services.tracker.models import CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.models import CrawlReportRow, EvidenceRow, StatusRow
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
 from tests.catalog_fixtures import mini_catalog

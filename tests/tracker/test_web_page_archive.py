@@ -6,7 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.events import article_id_for
-from services.tracker.archive import WarcIndex, page_text, read_body, sanitised_html, sha256_of
+from services.tracker.api.warc_archive import (
+    WarcIndex,
+    page_text,
+    read_body,
+    sanitised_html,
+    sha256_of,
+)
 from tests.tracker.warc_fixture import html_sha256, page_bytes, write_warc
 
 URL = "https://www.luqiao.gov.cn/art/2025/5/20/art_1229_101.html"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.tracker.web_page import OverviewFilter, highlight, strip_rows
+from services.tracker.api.web_page import OverviewFilter, highlight, strip_rows
 
 
 def item(cid: str, status: str, year: int = 2025, section: str = "城乡品质", **kw: Any) -> dict:

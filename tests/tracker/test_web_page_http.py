@@ -106,7 +106,7 @@ def test_target_bar_states_the_schedule_formula_before_the_deadline(
 ) -> None:
     """3 of 4 老旧小区 reported: on schedule at the end of September, behind at the end of
     November (the published rule: below 11/12 by November)."""
-    import services.tracker.web_routes as web_routes
+    import services.tracker.api.routes.pages as web_routes
 
     monkeypatch.setattr(web_routes, "today_in_china", lambda: date.fromisoformat(today))
     page = client.get("/commitments/t25-old-housing").text

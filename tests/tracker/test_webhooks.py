@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from services.tracker.alerts import SubscriptionMatcher, utc_now
-from services.tracker.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
+from services.tracker.ledger.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
+from services.tracker.notifications.outbox import SubscriptionMatcher, utc_now
+from services.tracker.notifications.webhooks import backoff_delay, deliver_due, run_delivery_loop
 from services.tracker.service import TrackerService
-from services.tracker.webhooks import backoff_delay, deliver_due, run_delivery_loop
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
 from tests.webhook_receiver import Receiver, running_receiver
 

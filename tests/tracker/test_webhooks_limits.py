@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services.tracker.alerts import SubscriptionMatcher, utc_now
-from services.tracker.models import DeliveryAttemptRow, SubscriptionRow
+from services.tracker.ledger.models import DeliveryAttemptRow, SubscriptionRow
+from services.tracker.notifications.outbox import SubscriptionMatcher, utc_now
+from services.tracker.notifications.webhooks import deliver_due
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
-from services.tracker.webhooks import deliver_due
 from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
 

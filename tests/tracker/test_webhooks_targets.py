@@ -19,13 +19,11 @@ import trustme
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from services.tracker.alerts import SubscriptionMatcher, utc_now
-from services.tracker.api import create_api
-from services.tracker.models import DeliveryAttemptRow, SubscriptionRow
-from services.tracker.service import TrackerService
-from services.tracker.settings import TrackerSettings
-from services.tracker.subscriptions_api import subscriptions_router
-from services.tracker.webhook_targets import (
+from services.tracker.api.main import create_api
+from services.tracker.api.routes.subscriptions import subscriptions_router
+from services.tracker.ledger.models import DeliveryAttemptRow, SubscriptionRow
+from services.tracker.notifications.outbox import SubscriptionMatcher, utc_now
+from services.tracker.notifications.targets import (
     REFUSED_MESSAGE,
     AllowList,
     IPAddress,
@@ -33,7 +31,9 @@ from services.tracker.webhook_targets import (
     check_target,
     is_public_address,
 )
-from services.tracker.webhooks import deliver_due
+from services.tracker.notifications.webhooks import deliver_due
+from services.tracker.service import TrackerService
+from services.tracker.settings import TrackerSettings
 from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
 from tests.webhook_receiver import Receiver, running_receiver

@@ -3,8 +3,8 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from services.tracker.database import include_object
-from services.tracker.models import Base
+from services.tracker.ledger.database import include_object
+from services.tracker.ledger.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -11,8 +11,8 @@ body with the subscription's secret (`sign_body`). Failures retry with exponenti
 backoff up to ``webhook_max_attempts``; ``webhook_disable_after`` failed attempts
 in a row deactivate the subscription, and any success resets that count.
 
-Only allowed targets are contacted (`webhook_targets`, checked again at connect time
-by `webhook_transport`), redirects are not followed, at most
+Only allowed targets are contacted (`notifications.targets`, checked again at connect time
+by `notifications.transport`), redirects are not followed, at most
 ``webhook_max_response_bytes`` of an answer are read and each attempt ends after
 ``webhook_total_seconds``. The delivery log, which token holders read, says what
 happened in a few fixed words ("could not connect", "timed out", "HTTP 503"); the
@@ -35,16 +35,16 @@ import structlog
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.tracker.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
-from services.tracker.settings import TrackerSettings
-from services.tracker.webhook_targets import (
+from services.tracker.ledger.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
+from services.tracker.notifications.targets import (
     REFUSED_MESSAGE,
     AllowList,
     Resolver,
     TargetRefused,
     resolve,
 )
-from services.tracker.webhook_transport import guarded_client
+from services.tracker.notifications.transport import guarded_client
+from services.tracker.settings import TrackerSettings
 
 log = structlog.get_logger("tracker.webhooks")
 
@@ -180,7 +180,7 @@ def post(
         return _failed(delivery, now, "could not connect", exc)
     except httpx.HTTPError as exc:
         return _failed(delivery, now, "delivery failed", exc)
-    except Exception as exc:  # noqa: BLE001 — e.g. a stored URL httpx cannot parse
+    except Exception as exc:  # e.g. a stored URL httpx cannot parse
         return _failed(delivery, now, "delivery failed", exc)
     if 200 <= status < 300:
         return Outcome(delivery, now, status, None)
@@ -328,7 +328,7 @@ async def run_delivery_loop(
             sent = await asyncio.to_thread(
                 deliver_due, sessions, settings, backoff_base_seconds=backoff_base_seconds
             )
-        except Exception:  # noqa: BLE001 — a bad pass must not end the loop
+        except Exception:  # a bad pass must not end the loop
             log.exception("webhook delivery pass failed")
             sent = 0
         if sent >= BATCH_SIZE:

@@ -1,7 +1,7 @@
 """The public web pages' presentation: labels, filters, the red/amber/green strip,
 and rendering through Jinja templates with autoescaping on.
 
-Pure apart from reading the templates: the routes (`web_routes`) fetch rows and
+Pure apart from reading the templates: the routes (`api.routes.pages`) fetch rows and
 hand plain dicts here. Everything a reader sees is Chinese first.
 """
 

@@ -8,7 +8,7 @@ rule: the scheme is http or https, the host is a name or a canonical IP literal
 as 169.254.169.254), and every address the host resolves to is public. IPv6 forms
 that carry an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) are judged by
 that address. The check runs when the subscription is created and again when each
-delivery connects (see `webhook_transport`), so a DNS answer that changes in
+delivery connects (see `notifications.transport`), so a DNS answer that changes in
 between cannot lead the tracker inside.
 
 An allow-list (``LUQIAO_WEBHOOK_ALLOW_HOSTS``: host names and CIDRs, comma

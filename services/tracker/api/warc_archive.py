@@ -7,7 +7,7 @@ it publishes as a WARC response record with the page as served, the headers
 records by URL or article id, through an index built lazily on the first lookup
 and extended when a file is added or grows, and turns the stored HTML into a
 copy that is safe to show: no scripts, no event handlers, no frames, no forms,
-no external loads. The web page also serves it sandboxed (see web_routes), so
+no external loads. The web page also serves it sandboxed (see `api.routes.pages`), so
 archived HTML never runs in the product's origin.
 """
 

@@ -18,7 +18,7 @@ from services.events import (
     StatusChanged,
     status_event_id_for,
 )
-from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
 from services.tracker.status_rules import (
     RULES,
     CountedEvidence,

@@ -1,4 +1,5 @@
-"""Read-side queries shared by the API, the metrics collector and the exports."""
+"""Read-side queries shared by the API, the web pages, the metrics collector and the
+exports, and the one version of the ledger their caches check."""
 
 from __future__ import annotations
 
@@ -6,10 +7,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from services.tracker.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.store import COUNTING_REVIEW_STATES
+
+LedgerVersion = tuple[object, ...]
+
+
+def ledger_version(session: Session) -> LedgerVersion:
+    """Changes whenever anything a reader shows could have changed: a status decision,
+    a catalog sync, new or reviewed evidence, a crawl report. One round trip, so
+    caches of derived views (the API's summaries, the metrics families) can check
+    it on every request and every replica stays truthful without sharing memory."""
+    parts = (
+        select(func.max(StatusRow.id)),
+        select(func.max(CommitmentRow.updated_at)),
+        select(func.count()).select_from(CommitmentRow),
+        select(func.count()).select_from(EvidenceRow),
+        select(func.max(EvidenceRow.received_at)),
+        select(func.max(EvidenceRow.reviewed_at)),
+        select(func.max(CrawlReportRow.received_at)),
+    )
+    row = session.execute(select(*(part.scalar_subquery() for part in parts))).one()
+    return tuple(row)
 
 
 def current_statuses(session: Session, *, manual: bool = False) -> dict[str, StatusRow]:
@@ -37,7 +59,7 @@ def latest_evidence(session: Session) -> dict[str, dict[str, str]]:
         )
         .where(
             EvidenceRow.superseded_by.is_(None),
-            EvidenceRow.review_state.in_(("auto", "confirmed")),
+            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
         )
         .order_by(EvidenceRow.published_at)
     ).all()
@@ -63,18 +85,15 @@ class CrawlHealth:
 
 
 def crawl_health(session: Session) -> CrawlHealth:
-    def newest(*where: object) -> CrawlReportRow | None:
+    def newest(*where: ColumnElement[bool]) -> CrawlReportRow | None:
         return session.scalars(
             select(CrawlReportRow)
-            .where(*where)  # type: ignore[arg-type]
+            .where(*where)
             .order_by(CrawlReportRow.finished_at.desc(), CrawlReportRow.crawl_id.desc())
             .limit(1)
         ).first()
 
     return CrawlHealth(newest(), newest(CrawlReportRow.ok.is_(True)))
-
-
-COUNTING = ("auto", "confirmed")
 
 
 def web_items(session: Session, order: dict[str, int]) -> list[dict[str, Any]]:
@@ -86,7 +105,8 @@ def web_items(session: Session, order: dict[str, int]) -> list[dict[str, Any]]:
     with_figures: set[str] = set()
     for cid, figures in session.execute(
         select(EvidenceRow.commitment_id, EvidenceRow.figures).where(
-            EvidenceRow.superseded_by.is_(None), EvidenceRow.review_state.in_(COUNTING)
+            EvidenceRow.superseded_by.is_(None),
+            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
         )
     ):
         counts[cid] = counts.get(cid, 0) + 1
@@ -131,7 +151,7 @@ def quote_hits(session: Session, q: str, limit_per_commitment: int = 3) -> dict[
         select(EvidenceRow)
         .where(
             EvidenceRow.superseded_by.is_(None),
-            EvidenceRow.review_state.in_(COUNTING),
+            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
             or_(
                 EvidenceRow.quote.contains(q, autoescape=True),
                 EvidenceRow.title.contains(q, autoescape=True),
@@ -147,14 +167,18 @@ def quote_hits(session: Session, q: str, limit_per_commitment: int = 3) -> dict[
     return hits
 
 
-def evidence_of(session: Session, commitment_id: str) -> list[EvidenceRow]:
-    """All of a commitment's evidence, newest first, including what does not count
-    (pending, rejected, superseded): the page says which is which."""
+def evidence_of(
+    session: Session, commitment_id: str, *, offset: int = 0, limit: int | None = None
+) -> list[EvidenceRow]:
+    """A commitment's evidence, newest first (all of it, or one page), including what
+    does not count (pending, rejected, superseded): the readers say which is which."""
     return list(
         session.scalars(
             select(EvidenceRow)
             .where(EvidenceRow.commitment_id == commitment_id)
             .order_by(EvidenceRow.published_at.desc(), EvidenceRow.evidence_id)
+            .offset(offset)
+            .limit(limit)
         )
     )
 
@@ -198,3 +222,74 @@ def evidence_since(session: Session, since: datetime) -> list[EvidenceRow]:
             .order_by(EvidenceRow.published_at.desc())
         )
     )
+
+
+def evidence_count(session: Session, commitment_id: str) -> int:
+    return (
+        session.scalar(select(func.count()).where(EvidenceRow.commitment_id == commitment_id)) or 0
+    )
+
+
+def evidence_received(
+    session: Session,
+    *,
+    since: datetime | None,
+    review_state: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[EvidenceRow]]:
+    """Evidence in the order it arrived, optionally since a time and in one review
+    state: how many match, and one page of them (paged in SQL)."""
+    stmt = select(EvidenceRow)
+    if since is not None:
+        stmt = stmt.where(EvidenceRow.received_at >= since)
+    if review_state is not None:
+        stmt = stmt.where(EvidenceRow.review_state == review_state)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(EvidenceRow.received_at, EvidenceRow.evidence_id).offset(offset).limit(limit)
+    ).all()
+    return total, list(rows)
+
+
+def article_evidence(session: Session, article_id: str) -> list[EvidenceRow]:
+    """Every revision's evidence from one article."""
+    return list(session.scalars(select(EvidenceRow).where(EvidenceRow.article_id == article_id)))
+
+
+def all_commitments(session: Session) -> list[CommitmentRow]:
+    return list(session.scalars(select(CommitmentRow)))
+
+
+def commitment_texts(session: Session) -> dict[str, str]:
+    return {
+        cid: text for cid, text in session.execute(select(CommitmentRow.id, CommitmentRow.text))
+    }
+
+
+def live_commitments(session: Session) -> list[CommitmentRow]:
+    """The commitments still in the catalog."""
+    return list(session.scalars(select(CommitmentRow).where(CommitmentRow.retired.is_(False))))
+
+
+def counted_evidence_per_commitment(session: Session) -> dict[str, int]:
+    """How much live evidence that counts each commitment has."""
+    rows = session.execute(
+        select(EvidenceRow.commitment_id, func.count())
+        .where(
+            EvidenceRow.superseded_by.is_(None),
+            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
+        )
+        .group_by(EvidenceRow.commitment_id)
+    ).all()
+    return {cid: count for cid, count in rows}
+
+
+def newest_evidence_per_commitment(session: Session) -> dict[str, datetime]:
+    """When each commitment's newest live evidence was published."""
+    rows = session.execute(
+        select(EvidenceRow.commitment_id, func.max(EvidenceRow.published_at))
+        .where(EvidenceRow.superseded_by.is_(None))
+        .group_by(EvidenceRow.commitment_id)
+    ).all()
+    return {cid: newest for cid, newest in rows if newest is not None}

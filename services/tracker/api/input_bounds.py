@@ -23,7 +23,7 @@ from pydantic import AfterValidator
 
 from services.catalog.model import Commitment
 
-MAX_ID = 2**31 - 1  # the ids are INTEGER columns (models.py)
+MAX_ID = 2**31 - 1  # the ids are INTEGER columns (ledger/models.py)
 MAX_OFFSET = 2**31 - 1  # paging further than this is not a real request
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 9000

@@ -1,7 +1,7 @@
 """An httpx client for webhook deliveries that connects only where it was allowed to,
 and never for longer than a total time.
 
-The check of `webhook_targets` runs inside the connection itself: the network
+The check of `notifications.targets` runs inside the connection itself: the network
 backend resolves the host once, refuses it unless every address is allowed, and
 opens the socket to one of exactly those addresses. There is no second lookup an
 attacker's DNS could answer differently (rebinding), and since the URL is not
@@ -21,7 +21,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from services.tracker.webhook_targets import AllowList, Resolver, allowed_addresses, resolve
+from services.tracker.notifications.targets import AllowList, Resolver, allowed_addresses, resolve
 
 
 def _remaining(deadline: float) -> float:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from services.catalog.model import Commitment
 from services.events import StatusChanged
-from services.tracker.models import NotificationRow, SubscriptionRow
+from services.tracker.ledger.models import NotificationRow, SubscriptionRow
 
 SECTION_SEPARATOR = " › "  # the same join the ledger uses for CommitmentRow.section_key
 

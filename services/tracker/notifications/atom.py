@@ -16,9 +16,9 @@ from feedgen.feed import FeedGenerator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.tracker.input_bounds import xml_safe
-from services.tracker.models import NotificationRow, SubscriptionRow
-from services.tracker.webhooks import as_utc
+from services.tracker.api.input_bounds import xml_safe
+from services.tracker.ledger.models import NotificationRow, SubscriptionRow
+from services.tracker.notifications.webhooks import as_utc
 
 ATOM_MEDIA_TYPE = "application/atom+xml"
 FEED_ENTRY_LIMIT = 200

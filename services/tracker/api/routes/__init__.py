@@ -1,0 +1,1 @@
+"""One FastAPI router per resource; `api.main` includes them."""

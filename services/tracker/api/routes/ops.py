@@ -1,0 +1,44 @@
+"""Liveness, readiness and the Prometheus scrape."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from sqlalchemy import text
+
+from services.tracker.api.deps import ServiceDep
+from services.tracker.api.schemas import Health, Readiness, text_body
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+async def readyz(request: Request, service: ServiceDep) -> JSONResponse:
+    checks = {"database": False, "broker": True}
+    try:
+        with service.sessions() as db:
+            db.execute(text("SELECT 1"))
+        checks["database"] = True
+    except Exception:  # any failure means not ready
+        pass
+    readiness = request.app.state.readiness
+    if readiness is not None:
+        checks["broker"] = await readiness()
+    body = Readiness(ready=all(checks.values()), **checks)
+    return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses=text_body(CONTENT_TYPE_LATEST, "Prometheus text exposition"),
+)
+def metrics(request: Request) -> Response:
+    body = generate_latest(REGISTRY) + request.app.state.ledger_metrics.exposition()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
