@@ -480,6 +480,7 @@ class ArticleExtractor:
                 reading = StageReading(Stage.PLANNED, reading.cue, "document:plan_part")
             if not _names_the_title(cand, reading.cue, sentence):
                 continue
+            assert reading.stage is not None  # a reading without a stage was skipped above
             stage, fig_rule = _stage_against_target(c, reading.stage, figures)
             if stage == Stage.COMPLETED and here.has(REMAINDER):
                 # "已有4个建成投用, 其余2个正在装修": part of it.
