@@ -110,11 +110,6 @@ def test_imported_commitments_appear_and_the_review_is_evidence(
     assert by_text("改造老旧小区五个", 2026) in restated
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the extractor does not yet read the report's parts (plan part → planned only, "
-    "review part → the previous plan); the lead engineer's change on parse_report",
-)
 def test_only_the_review_part_moves_the_previous_plan(imported: tuple[Product, str]) -> None:
     product, _ = imported
     houses = product.detail(by_text("改造老旧小区4个", 2025))

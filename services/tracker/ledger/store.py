@@ -177,16 +177,18 @@ def evaluate(
     )
     previous = latest_status(session, commitment.id)
     # A new rule with the same status is stored too (e.g. "no new report for months"):
-    # the history then tells why the reasons changed. A decision stored by an older
+    # the history then tells why the reasons changed; so is a newly reported share of
+    # the target (3 of 4 reported while the status stays 转入下年). A decision stored by an older
     # rule set (unknown rule id, reasons not yet in Chinese) is decided again once.
     if (
         previous is not None
         and not _stored_by_older_rules(previous)
-        and (previous.status, previous.schedule, previous.rule)
+        and (previous.status, previous.schedule, previous.rule, previous.progress_ratio)
         == (
             decision.status.value,
             decision.schedule.value if decision.schedule else None,
             decision.rule,
+            decision.progress_ratio,
         )
     ):
         return None
