@@ -26,5 +26,8 @@ class BusSettings(BaseSettings):
     deadletter_topic: str = events.DEADLETTER_TOPIC
     # One CrawlReport per poll (crawler → tracker): the crawler's health.
     crawls_topic: str = events.CRAWLS_TOPIC
+    # Where a service's Prometheus port listens: loopback unless a deployment opens it
+    # (docker-compose sets 0.0.0.0 so Prometheus can scrape from its container).
+    metrics_host: str = "127.0.0.1"
     log_format: str = "console"  # or "json"
     log_level: str = "INFO"

@@ -101,7 +101,7 @@ def crawl(
     if settings.metrics_port:
         from prometheus_client import start_http_server
 
-        start_http_server(settings.metrics_port)
+        start_http_server(settings.metrics_port, addr=settings.metrics_host)
 
     def on_summary(summary: CrawlSummary) -> None:
         if sink == "kafka":

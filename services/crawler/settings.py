@@ -65,6 +65,9 @@ class CrawlerSettings(BusSettings):
         validation_alias=_shared("deadletter_topic", "LUQIAO_DEADLETTER_TOPIC"),
     )
     log_format: str = Field("console", validation_alias=_shared("log_format", "LUQIAO_LOG_FORMAT"))
+    metrics_host: str = Field(
+        "127.0.0.1", validation_alias=_shared("metrics_host", "LUQIAO_METRICS_HOST")
+    )
     # Scrapy's log level: LUQIAO_CRAWLER_LOG_LEVEL, else the shared LUQIAO_LOG_LEVEL.
     log_level: str = Field(
         "INFO",

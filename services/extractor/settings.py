@@ -16,7 +16,6 @@ class ExtractorSettings(BusSettings):
     # Prometheus scrapes the extractor here (0 disables); loopback unless a container
     # must expose it (docker-compose sets 0.0.0.0).
     metrics_port: int = 9108
-    metrics_host: str = "127.0.0.1"
     # The built term tables (profiles, place names, IDFs) kept between processes so a
     # process starts in well under a second; empty disables the cache.
     extractor_cache_dir: str = "~/.cache/luqiao-monitor/extractor"
