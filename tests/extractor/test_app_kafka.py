@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,38 @@ def test_restart_does_not_republish_and_replay_gives_the_same_ids(
         replayed = read_all(kafka_bootstrap, kafka_topics["evidence"], expect=2)
     assert len(replayed) == 2
     assert replayed[0]["evidence_id"] == replayed[1]["evidence_id"]
+
+
+LABELLED = Path(__file__).parents[1] / "data/labelled/articles.jsonl"
+
+
+def test_two_instances_in_one_group_give_what_one_gives(
+    kafka_bootstrap: str, kafka_topics: dict[str, str]
+) -> None:
+    """Scaling the extractor out: two instances sharing the articles topic's partitions
+    publish exactly the evidence one instance (here: the handler, offline) gives."""
+    from services.extractor.handler import ExtractorHandler
+
+    items = [
+        article_from_dict(json.loads(line))
+        for line in LABELLED.read_text(encoding="utf-8").splitlines()[:150]
+    ]
+    handler = ExtractorHandler(ExtractorSettings())
+    expected = {ev.evidence_id for a in items for ev in handler.handle_article(a)}
+    assert len(expected) > 100
+    group = "ex2-" + kafka_topics["articles"][:11]
+    with (
+        RunningExtractor(_settings(kafka_bootstrap, kafka_topics, group)) as one,
+        RunningExtractor(_settings(kafka_bootstrap, kafka_topics, group)) as two,
+    ):
+        time.sleep(5)  # both members joined: the 3 partitions are split between them
+        produce(
+            kafka_bootstrap,
+            kafka_topics["articles"],
+            [(a.article_id.encode(), a.model_dump_json().encode()) for a in items],
+        )
+        got = read_all(kafka_bootstrap, kafka_topics["evidence"], expect=len(expected), timeout=120)
+        assert one.app.broker is not two.app.broker
+    ids = [e["evidence_id"] for e in got]
+    assert set(ids) == expected
+    assert len(ids) == len(expected)  # each article handled by one instance only
