@@ -2,7 +2,8 @@
 
 The data directory holds ``site.json`` (columns, list engines, injected faults),
 ``robots.txt``, ``templates/*.html`` and ``articles/*.txt`` (header lines, ``---``,
-then paragraphs separated by blank lines). Keeping the articles as files lets
+then paragraphs separated by blank lines). The portal's page templates live once, in
+``tests/data/site/templates``; a site's own ``templates/`` adds to or replaces them. Keeping the articles as files lets
 tests and the benchmark share one realistic site without long strings in code.
 """
 
@@ -17,6 +18,8 @@ from typing import Any
 
 ORIGIN_MARK = "{{ORIGIN}}"
 MIRROR_MARK = "{{MIRROR_ORIGIN}}"
+# The portal's page templates, shared by every fixture site (tests/data/site*/).
+SHARED_TEMPLATES = Path(__file__).parents[1] / "data" / "site" / "templates"
 
 
 @dataclass
@@ -108,7 +111,8 @@ class SiteData:
         self.robots_txt = robots.read_text("utf-8") if robots.exists() else None
         self.templates = {
             p.stem.removeprefix("article_"): p.read_text("utf-8")
-            for p in (self.data_dir / "templates").glob("*.html")
+            for folder in (SHARED_TEMPLATES, self.data_dir / "templates")
+            for p in sorted(folder.glob("*.html"))
         }
         self.articles: dict[str, Article] = {}
         for path in sorted((self.data_dir / "articles").glob("*.txt")):
