@@ -133,24 +133,32 @@ class Progress(BaseModel):
     done: float | None = None  # the largest figure reported done, in `unit`
     percent: float | None = None  # the largest "完成N%" reported, 0..100 as written
     ratio: float | None = None  # percent / 100 when reported, else done / target
+    # Where the measure stands when nothing is said done ("总数达到86家"): the largest
+    # other figure in the target's unit. The stage reads it; the ratio does not.
+    level: float | None = None
 
     @classmethod
     def toward(cls, target: Target | None, figures: list[Figure]) -> Progress | None:
         """The one reading of figures against a target; None when no figure reports
         progress. A done figure counts when its unit compares with the target's
         ("1.2万亩" against "亩"); a percent-done figure counts for any target."""
-        done = percent = None
+        done = percent = level = None
         for f in figures:
             if f.role == "percent_done":
                 percent = max(percent or 0.0, f.value)
-            elif f.role == "done" and target is not None and units.comparable(f.unit, target.unit):
+            elif (
+                f.role != "target" and target is not None and units.comparable(f.unit, target.unit)
+            ):
                 value = (
                     f.value
                     if f.unit == target.unit
                     else units.to_base(f.value, f.unit)[0] / units.to_base(1.0, target.unit)[0]
                 )
-                done = max(done or 0.0, value)
-        if done is None and percent is None:
+                if f.role == "done":
+                    done = max(done or 0.0, value)
+                else:
+                    level = max(level or 0.0, value)
+        if done is None and percent is None and level is None:
             return None
         ratio = None
         if percent is not None:
@@ -163,6 +171,7 @@ class Progress(BaseModel):
             done=done,
             percent=percent,
             ratio=ratio,
+            level=level,
         )
 
 

@@ -87,7 +87,15 @@ def test_progress_reads_done_figures_in_the_targets_unit() -> None:
     mu = Target(metric="种植", comparator=">=", value=20000, unit="亩", text="2万亩")
     p = Progress.toward(mu, [_fig(1.2, "万亩", "done"), _fig(3, "个", "done")])
     assert p is not None and p.done == pytest.approx(12000) and p.ratio == pytest.approx(0.6)
-    assert Progress.toward(mu, [_fig(5, "万亩", "target"), _fig(9, "亩", "other")]) is None
+    assert Progress.toward(mu, [_fig(5, "万亩", "target"), _fig(3, "个", "other")]) is None
+
+
+def test_an_other_figure_in_the_targets_unit_is_the_measures_level_not_a_ratio() -> None:
+    """"总数达到1.5万亩": where the measure stands; the stage reads it, the ratio does not."""
+    mu = Target(metric="种植", comparator=">=", value=20000, unit="亩", text="2万亩")
+    p = Progress.toward(mu, [_fig(5, "万亩", "target"), _fig(1.5, "万亩", "other")])
+    assert p is not None and p.level == pytest.approx(15000)
+    assert (p.done, p.percent, p.ratio) == (None, None, None)
 
 
 def test_a_reported_percentage_wins_over_a_count_and_needs_no_target() -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import ahocorasick
 
 from services.catalog import units
-from services.catalog.model import Commitment
+from services.catalog.model import Commitment, Target
 from services.events import (
     ArticleFetched,
     EvidenceFound,
@@ -610,11 +610,17 @@ PART_YEAR = re.compile(
 def _reading_from_figures(c: Commitment, figures: list[Figure]) -> StageReading:
     """A target named by what it measures, with a figure in its unit and no verb:
     "1—9月,全区地区生产总值增长6.5%" reports where the measure stands."""
-    if any(
-        f.role != "target" and units.comparable(f.unit, t.unit) for f in figures for t in c.targets
-    ):
+    if any(_measure_reported(Progress.toward(t, figures), t) for t in c.targets):
         return StageReading(Stage.COMPLETED, None, "figure_reported")
     return StageReading(None, None, "no_stage_cue")
+
+
+def _measure_reported(progress: Progress | None, target: Target) -> bool:
+    """Does the reading give a figure of the target's own measure?"""
+    if progress is None:
+        return False
+    percent_measure = progress.percent is not None and units.comparable("%", target.unit)
+    return progress.done is not None or progress.level is not None or percent_measure
 
 
 def _stage_against_target(
@@ -622,27 +628,18 @@ def _stage_against_target(
 ) -> tuple[Stage, str | None]:
     """ "4个中已有3个完成" is progress, not completion, of a target of 4; so is
     "收入均达到50万元以上" of a target of 70万元. A figure that is itself a target
-    ("计划改造4个") says nothing of what was done."""
-    if stage != Stage.COMPLETED or not c.targets:
+    ("计划改造4个") says nothing of what was done. The figures are read against the
+    target once, by the contract's `Progress.toward`."""
+    target = c.targets[0] if c.targets else None
+    progress = Progress.toward(target, figures) if target is not None else None
+    if target is None or progress is None:
         return stage, None
-    target = c.targets[0]
-    goal, _ = units.to_base(target.value, target.unit)
-
-    def in_target_unit(role_ok: bool, f: Figure) -> float | None:
-        if not role_ok or not units.comparable(f.unit, target.unit):
-            return None
-        return units.to_base(f.value, f.unit)[0]
-
-    done = [v for f in figures if (v := in_target_unit(f.role == "done", f)) is not None]
-    # "新建9家, 总数达到86家": what was done this year, when the text says so.
-    reached = done or [
-        v for f in figures if (v := in_target_unit(f.role != "target", f)) is not None
-    ]
-    if reached and max(reached) < goal:
-        return Stage.IN_PROGRESS, f"figure:{max(reached):g}<{goal:g}{target.unit}"
-    pct = [f.value for f in figures if f.role == "percent_done"]
-    if pct and max(pct) < 100 and target.unit != "%":
-        return Stage.IN_PROGRESS, f"figure:{max(pct):g}%"
+    reached = progress.done if progress.done is not None else progress.level
+    if stage == Stage.COMPLETED:
+        if reached is not None and reached < target.value:
+            return Stage.IN_PROGRESS, f"figure:{reached:g}<{target.value:g}{target.unit}"
+        if progress.percent is not None and progress.percent < 100 and target.unit != "%":
+            return Stage.IN_PROGRESS, f"figure:{progress.percent:g}%"
     return stage, None
 
 

@@ -211,7 +211,7 @@ def _clauses(window: str) -> list[tuple[int, str, str]]:
 
 # A frame closing the sentence makes all of it a plan: "对深化X、推进Y作出了具体部署".
 PLAN_FRAME_AFTER = re.compile(
-    r"(作出|做出|进行|提出)了?[^,，;；。]{0,4}(部署|安排|要求)|列入[^,，;；。]{0,6}(计划|清单|任务)"
+    r"(作出|做出|进行|提出)了?[^,，;；。]{0,4}(部署|安排|要求)|列入[^,，;；。]{0,6}(计划|清单|任务)(?!的)"
 )
 # After a cue, a noun of the task itself makes the cue a name, not an event.
 TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图", "单位", "许可")
