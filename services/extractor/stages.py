@@ -27,6 +27,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "建成", "竣工", "完工", "投用", "投运", "投产", "开园", "开业", "落成", "签约", "签下",
         "创成", "获评", "获批", "成功创建", "入选", "揭牌", "挂牌", "成立", "通车", "贯通", "签订", "签署",
         "打通", "实现", "达到", "交付", "上线", "启用", "通过", "落地", "摘得", "荣获", "成为",
+        "新建", "新增",
     ),
     Stage.STARTED: (
         "开工", "动工", "开建", "破土", "奠基", "进场施工", "启动", "正式实施", "迈出第一步",
@@ -138,6 +139,8 @@ def _read_clause(
         after = clause[pos + len(cue) : pos + len(cue) + 2]
         if after[:1] == "会" or after[:1] == "需":
             continue  # "推进会": a meeting's name; "设立需要…": a condition
+        if cue in COUNTED_CUES and not COUNT_AFTER.match(clause, pos + len(cue)):
+            continue  # "新建工程": a name; "新建口袋公园7个": a count of things built
         if after.startswith(TASK_NOUNS):
             continue  # "启动了断头路打通工作": the verb names a task, the event is 启动
         following = clause[pos + len(cue) : pos + len(cue) + 8].lstrip("了")
@@ -212,6 +215,11 @@ def _clauses(window: str) -> list[tuple[int, str, str]]:
 # A frame closing the sentence makes all of it a plan: "对深化X、推进Y作出了具体部署".
 PLAN_FRAME_AFTER = re.compile(
     r"(作出|做出|进行|提出)了?[^,，;；。]{0,4}(部署|安排|要求)|列入[^,，;；。]{0,6}(计划|清单|任务)(?!的)"
+)
+# Cues that report something done only with a count of it: "新建口袋公园7个".
+COUNTED_CUES = frozenset(("新建", "新增"))
+COUNT_AFTER = re.compile(
+    r"[^,，;；。]{0,12}?(\d+(\.\d+)?|[一二三四五六七八九十两百千万]+)(个|座|条|所|家|处|项|只|支|间|张|万|亿|千|平方米|亩|公里|米)"
 )
 # After a cue, a noun of the task itself makes the cue a name, not an event.
 TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图", "单位", "许可")
