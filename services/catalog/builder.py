@@ -26,7 +26,7 @@ from services.catalog.model import Commitment, Kind, ReportRef
 from services.catalog.overrides import Overrides, load_overrides
 from services.catalog.report_text import parse_report
 from services.catalog.store import MANIFEST_NAME, PACKAGED_CATALOG_PATH, PACKAGED_REPORTS_DIR
-from services.catalog.targets import parse_targets
+from services.catalog.targets import QUOTED, parse_targets
 
 PACKAGE_DIR = Path(__file__).parent
 REPO_ROOT = PACKAGE_DIR.parents[1]
@@ -141,7 +141,9 @@ def _apply_merges(clauses: list[Clause], paragraph: str, merges: list[str]) -> l
 def _kind(text: str, has_targets: bool) -> Kind:
     if has_targets:
         return "quantitative"
-    return "milestone" if milestone_verbs(text) else "ongoing"
+    # A verb inside a quoted name is part of the name: "推广“拿地即开工”模式" spreads a
+    # practice (ongoing); it opens nothing.
+    return "milestone" if milestone_verbs(QUOTED.sub("", text)) else "ongoing"
 
 
 def _deadline(text: str, plan_year: int) -> date:

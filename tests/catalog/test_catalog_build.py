@@ -119,3 +119,11 @@ def test_load_catalog_reads_the_data_file() -> None:
     catalog = load_catalog()
     assert len(catalog) == len(json.loads(CATALOG_PATH.read_text(encoding="utf-8")))
     assert set(catalog_by_id()) == {c.id for c in catalog}
+
+
+def test_a_verb_inside_a_quoted_name_does_not_make_a_milestone(built: list[Commitment]) -> None:
+    """"推广工业项目“拿地即开工”模式" spreads a practice: 开工 belongs to its name."""
+    spread = next(c for c in built if c.text == "推广工业项目“拿地即开工”模式")
+    assert spread.kind == "ongoing"
+    opened = next(c for c in built if c.text == "开工路北三小新建工程")
+    assert opened.kind == "milestone"
