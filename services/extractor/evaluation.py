@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -72,6 +73,24 @@ class Scores:
         return self.stage_right / self.tp if self.tp else 0.0
 
 
+SPLITS = ("dev", "heldout", "all")
+
+
+def display_rows(names: Iterable[str]) -> list[str]:
+    """The rows to print, in reading order: the splits of the whole file, then each labelled
+    set (in the order first met) by split. A set that lies in one split only (``real-shape-2``
+    is held out whole) gets one row: its ``all/`` row would repeat it figure for figure."""
+    present = list(names)
+    rows = [n for n in SPLITS if n in present]
+    sets = list(dict.fromkeys(n.split("/", 1)[1] for n in present if "/" in n))
+    for set_name in sets:
+        parts = [f"{split}/{set_name}" for split in SPLITS if f"{split}/{set_name}" in present]
+        if len(parts) == 2 and parts[1] == f"all/{set_name}":
+            parts = parts[:1]
+        rows += parts
+    return rows
+
+
 @dataclass
 class EvaluationReport:
     by_split: dict[str, Scores]
@@ -84,7 +103,8 @@ class EvaluationReport:
         lines = [
             f"{'split':<18} {'articles':>8} {'P':>6} {'R':>6} {'F1':>6} {'stage':>6}  (tp/fp/fn)  planned P/R  plan→progress",
         ]
-        for name, s in self.by_split.items():
+        for name in display_rows(self.by_split):
+            s = self.by_split[name]
             pp = (
                 s.planned_tp / (s.planned_tp + s.planned_fp) if s.planned_tp + s.planned_fp else 0.0
             )

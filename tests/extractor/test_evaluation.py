@@ -8,14 +8,16 @@ from pathlib import Path
 import pytest
 
 from services.catalog import load_catalog
+from services.events import ArticleFetched
 from services.extractor.evaluation import (
     Scores,
+    display_rows,
     evaluate_file,
     evaluate_items,
     load_labelled,
     resolve_clause,
 )
-from services.extractor.matching import ArticleExtractor
+from services.extractor.matching import ArticleExtractor, Match
 from tests.catalog_fixtures import mini_catalog
 
 LABELLED = Path(__file__).parents[1] / "data/labelled/articles.jsonl"
@@ -81,3 +83,48 @@ def test_extractor_beats_the_word_presence_baseline(reports: tuple) -> None:
     ours, baseline = (r.by_split["all"] for r in reports)
     assert ours.precision > 2 * baseline.precision
     assert ours.f1 > baseline.f1 + 0.3
+
+
+def test_rows_group_each_set_and_print_a_held_out_only_set_once() -> None:
+    names = [
+        "dev",
+        "heldout",
+        "all",
+        "dev/v1",
+        "all/v1",
+        "heldout/v1",
+        "heldout/blind",
+        "all/blind",
+    ]
+    assert display_rows(names) == [
+        "dev", "heldout", "all", "dev/v1", "heldout/v1", "all/v1", "heldout/blind",
+    ]  # fmt: skip
+    assert display_rows(["heldout", "heldout/v1", "heldout/blind"]) == [
+        "heldout", "heldout/v1", "heldout/blind",
+    ]  # fmt: skip
+
+
+class _LinksNothing:
+    def extract(self, article: ArticleFetched) -> list[Match]:
+        return []
+
+
+def test_a_set_held_out_whole_is_scored_and_printed_under_heldout() -> None:
+    """Articles of a set with no dev part (real-shape-2) count in heldout and all, get their own
+    heldout/<set> row with their own figures, and no dev/<set> or repeated all/<set> row."""
+    catalog = list(mini_catalog())
+    template = load_labelled(LABELLED)[0]
+    label = {"plan_year": 2025, "clause": "老旧小区4个", "stage": "completed"}
+    items = [
+        dict(template, id="X1", split="dev", set="v1", links=[label], planned_mentions=[]),
+        dict(template, id="X2", split="heldout", set="v1", links=[label], planned_mentions=[]),
+        dict(template, id="X3", split="heldout", set="blind", links=[label], planned_mentions=[]),
+        dict(template, id="X4", split="heldout", set="blind", links=[], planned_mentions=[]),
+    ]
+    report = evaluate_items(items, catalog, _LinksNothing())
+    assert report.unresolved == []
+    assert report.articles["heldout/blind"] == 2 and report.by_split["heldout/blind"].fn == 1
+    assert report.articles["heldout"] == 3 and report.by_split["heldout"].fn == 2
+    assert "dev/blind" not in report.by_split
+    rows = [line.split()[0] for line in report.render().splitlines()[1:]]
+    assert rows == ["dev", "heldout", "all", "dev/v1", "heldout/v1", "all/v1", "heldout/blind"]
