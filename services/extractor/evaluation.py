@@ -100,10 +100,12 @@ class EvaluationReport:
     fp_by_category: Counter[str] = field(default_factory=Counter)
 
     def render(self, show_errors: bool = False) -> str:
+        rows = display_rows(self.by_split)
+        width = max([18, *(len(name) for name in rows)])  # "heldout/real-shape-2" is 20 wide
         lines = [
-            f"{'split':<18} {'articles':>8} {'P':>6} {'R':>6} {'F1':>6} {'stage':>6}  (tp/fp/fn)  planned P/R  plan→progress",
+            f"{'split':<{width}} {'articles':>8} {'P':>6} {'R':>6} {'F1':>6} {'stage':>6}  (tp/fp/fn)  planned P/R  plan→progress",
         ]
-        for name in display_rows(self.by_split):
+        for name in rows:
             s = self.by_split[name]
             pp = (
                 s.planned_tp / (s.planned_tp + s.planned_fp) if s.planned_tp + s.planned_fp else 0.0
@@ -112,7 +114,7 @@ class EvaluationReport:
                 s.planned_tp / (s.planned_tp + s.planned_fn) if s.planned_tp + s.planned_fn else 0.0
             )
             lines.append(
-                f"{name:<18} {self.articles[name]:>8} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
+                f"{name:<{width}} {self.articles[name]:>8} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
                 f"{s.stage_accuracy:6.3f}  ({s.tp}/{s.fp}/{s.fn})  {pp:.2f}/{pr:.2f}  {s.planned_as_progress}"
             )
         if self.fp_by_category:
