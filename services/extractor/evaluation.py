@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -72,6 +73,24 @@ class Scores:
         return self.stage_right / self.tp if self.tp else 0.0
 
 
+SPLITS = ("dev", "heldout", "all")
+
+
+def display_rows(names: Iterable[str]) -> list[str]:
+    """The rows to print, in reading order: the splits of the whole file, then each labelled
+    set (in the order first met) by split. A set that lies in one split only (``real-shape-2``
+    is held out whole) gets one row: its ``all/`` row would repeat it figure for figure."""
+    present = list(names)
+    rows = [n for n in SPLITS if n in present]
+    sets = list(dict.fromkeys(n.split("/", 1)[1] for n in present if "/" in n))
+    for set_name in sets:
+        parts = [f"{split}/{set_name}" for split in SPLITS if f"{split}/{set_name}" in present]
+        if len(parts) == 2 and parts[1] == f"all/{set_name}":
+            parts = parts[:1]
+        rows += parts
+    return rows
+
+
 @dataclass
 class EvaluationReport:
     by_split: dict[str, Scores]
@@ -81,10 +100,13 @@ class EvaluationReport:
     fp_by_category: Counter[str] = field(default_factory=Counter)
 
     def render(self, show_errors: bool = False) -> str:
+        rows = display_rows(self.by_split)
+        width = max([18, *(len(name) for name in rows)])  # "heldout/real-shape-2" is 20 wide
         lines = [
-            f"{'split':<18} {'articles':>8} {'P':>6} {'R':>6} {'F1':>6} {'stage':>6}  (tp/fp/fn)  planned P/R  plan→progress",
+            f"{'split':<{width}} {'articles':>8} {'P':>6} {'R':>6} {'F1':>6} {'stage':>6}  (tp/fp/fn)  planned P/R  plan→progress",
         ]
-        for name, s in self.by_split.items():
+        for name in rows:
+            s = self.by_split[name]
             pp = (
                 s.planned_tp / (s.planned_tp + s.planned_fp) if s.planned_tp + s.planned_fp else 0.0
             )
@@ -92,7 +114,7 @@ class EvaluationReport:
                 s.planned_tp / (s.planned_tp + s.planned_fn) if s.planned_tp + s.planned_fn else 0.0
             )
             lines.append(
-                f"{name:<18} {self.articles[name]:>8} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
+                f"{name:<{width}} {self.articles[name]:>8} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
                 f"{s.stage_accuracy:6.3f}  ({s.tp}/{s.fp}/{s.fn})  {pp:.2f}/{pr:.2f}  {s.planned_as_progress}"
             )
         if self.fp_by_category:

@@ -62,7 +62,37 @@ def test_appending_a_set_keeps_earlier_splits() -> None:
     build.assign_splits(v1_alone)
     with_all = {a["id"]: a["split"] for a in everything}
     assert v1_alone and all(with_all[a["id"]] == a["split"] for a in v1_alone)
-    assert {a["set"] for a in everything} == {"v1", "real-shape"}
+    assert {a["set"] for a in everything} == {"v1", "real-shape", "real-shape-2"}
+
+
+def test_blind_set_is_held_out_whole_and_moves_nothing() -> None:
+    """real-shape-2 was written blind as a test of a tuned extractor: every article of it is
+    heldout, its ids follow the earlier sets, and adding it changes no earlier split."""
+    build = load("build_articles")
+    everything = build.read_sources(HERE / "sources")
+    build.assign_splits(everything)
+    earlier = [dict(a) for a in build.read_sources(HERE / "sources") if a["set"] != "real-shape-2"]
+    build.assign_splits(earlier)
+    with_all = {a["id"]: a["split"] for a in everything}
+    assert earlier and all(with_all[a["id"]] == a["split"] for a in earlier)
+    blind = [a for a in everything if a["set"] == "real-shape-2"]
+    assert len(blind) >= 70 and {a["split"] for a in blind} == {"heldout"}
+    last_earlier = max(int(a["id"][1:]) for a in earlier)
+    assert sorted(int(a["id"][1:]) for a in blind) == list(
+        range(last_earlier + 1, last_earlier + 1 + len(blind))
+    )
+
+
+def test_validator_rejects_a_blind_article_in_dev(tmp_path: Path) -> None:
+    import json
+
+    validate = load("validate")
+    lines = (HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    blind = next(json.loads(ln) for ln in lines if json.loads(ln)["set"] == "real-shape-2")
+    path = tmp_path / "one.jsonl"
+    for split, expected in (("heldout", 0), ("dev", 1)):
+        path.write_text(json.dumps(dict(blind, split=split), ensure_ascii=False) + "\n", "utf-8")
+        assert validate.main([str(path), "--partial", "--no-catalog"]) == expected
 
 
 def test_v1_is_the_first_135_articles() -> None:
