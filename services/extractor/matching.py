@@ -97,6 +97,19 @@ def _enough_keywords(c: Candidate) -> bool:
     return len(c.keywords) >= MIN_KEYWORDS or len(c.profile.keywords) == 1
 
 
+def _restates_target(c: Candidate, sentence: str) -> bool:
+    """Named by what it measures: "集体经济经营性收入达到70万元以上的村已有201个" gives the
+    target's own figure (70万元) beside its measure's words, without the commitment's
+    name. Two keywords and the target's value in its unit make the link."""
+    targets = c.profile.commitment.targets
+    if len(c.keywords) < MIN_KEYWORDS or not targets:
+        return False
+    target = targets[0]
+    if f"{target.value:g}" not in sentence and target.text not in sentence:
+        return False  # the cheap test first: the figure's digits are not there
+    return any(f.value == target.value and f.unit == target.unit for f in figures_in(sentence))
+
+
 def reporting_year(article: ArticleFetched) -> int:
     """The year an article reports on. A story early in the year that looks back
     ("2024年…", "去年", "回顾") reports on the year before: its events precede
@@ -378,7 +391,7 @@ class ArticleExtractor:
                 continue
             anchors, keywords = hits[_ANCHORS], hits[_KEYWORDS]
             if anchors is None:
-                if named or keywords is None:
+                if keywords is None:
                     continue
                 if not (len(keywords) >= MIN_KEYWORDS or self.facts[pi].lone_keyword):
                     continue  # the cheapest part of _enough_keywords first: same verdict
@@ -391,8 +404,10 @@ class ArticleExtractor:
                 hits[_ANCHOR_FOCUS],
                 self.facts[pi],
             )
-            if anchors is None and not _enough_keywords(cand):
-                continue
+            if anchors is None:
+                restated = _restates_target(cand, text[s:e])
+                if (named and not restated) or not (restated or _enough_keywords(cand)):
+                    continue
             kept.append(cand)
 
     def _admissible(self, published: date, about_year: int) -> list[bool]:

@@ -69,3 +69,17 @@ def test_news_before_the_congress_adopted_the_plan_is_not_evidence() -> None:
     after = article_from_dict({**case, "published_at": "2025-01-09T10:00:00+08:00"})
     assert extractor.extract(before) == []
     assert [m.commitment.id for m in extractor.extract(after)] == ["t25-green-axis"]
+
+
+def test_a_commitment_named_by_its_measure_and_target_figure_is_linked() -> None:
+    """Paraphrase by measure, on the real catalog (`measure/target_restated.json`)."""
+    from services.catalog import load_catalog
+
+    case = json.loads(
+        (ARTICLES[0].parents[1] / "measure/target_restated.json").read_text(encoding="utf-8")
+    )
+    extractor = ArticleExtractor(load_catalog())
+    found = {m.commitment.id: m.stage.value for m in extractor.extract(article_from_dict(case))}
+    assert found.get(case["commitment"]) == case["expect"], case["why"]
+    control = article_from_dict({**case, "text": case["control_text"]})
+    assert case["commitment"] not in {m.commitment.id for m in extractor.extract(control)}
