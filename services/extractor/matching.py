@@ -38,7 +38,12 @@ from services.extractor import EXTRACTOR_VERSION
 from services.extractor.document import read_document
 from services.extractor.figures import figures_in
 from services.extractor.places import article_focus, names_luqiao, other_places_in
-from services.extractor.stages import StageReading, read_stage
+from services.extractor.stages import (
+    StageReading,
+    opens_instructions,
+    read_stage,
+    reports_an_event,
+)
 from services.extractor.term_cache import load_tables
 from services.extractor.terms import Profile, general_idf
 
@@ -218,6 +223,38 @@ class _BackgroundYears:
             i -= 1
         self.known[index] = year
         return year
+
+
+class _QuotedInstructions:
+    """Is a sentence inside a paragraph of quoted instructions: at or after a
+    sentence of its paragraph that opens with them ("会议强调,…")? Read lazily,
+    going back from the sentence to the start of its paragraph."""
+
+    def __init__(self, doc: str, spans: list[tuple[int, int]]) -> None:
+        self.doc = doc
+        self.spans = spans
+        self.known: dict[int, bool] = {}
+
+    def at(self, index: int) -> bool:
+        if index in self.known:
+            return self.known[index]
+        doc, spans = self.doc, self.spans
+        found = False
+        i = index
+        while i >= 0:
+            if i in self.known:
+                found = self.known[i]
+                break
+            s, e = spans[i]
+            if opens_instructions(doc[s:e]):
+                found = True
+                break
+            previous_end = spans[i - 1][1] if i > 0 else 0
+            if s == 0 or "\n" in doc[previous_end:s]:
+                break  # the paragraph starts here
+            i -= 1
+        self.known[index] = found
+        return found
 
 
 def _read_once(
@@ -438,6 +475,7 @@ class ArticleExtractor:
         if not candidates:
             return []
         years = _BackgroundYears(doc, spans, article.published_at.year)
+        quoted = _QuotedInstructions(doc, spans)
         focus: str | None = None  # the article's place, read at the first candidate needing it
         article_is_here = False
         sentences: dict[int, _Sentence] = {}
@@ -490,6 +528,14 @@ class ArticleExtractor:
                 reading = _reading_from_figures(c, figures)
             if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
+            if (
+                part is None
+                and reading.stage not in (Stage.PLANNED, Stage.DELAYED)
+                and quoted.at(si)
+                and not reports_an_event(sentence)
+            ):
+                # "会议提出,…重点抓好四方面工作:一是推动…": instructions quoted.
+                reading = StageReading(Stage.PLANNED, reading.cue, "quoted_instructions")
             if part == "plan" and reading.stage != Stage.PLANNED:
                 # The plan part of a report states what is to be done: never progress.
                 reading = StageReading(Stage.PLANNED, reading.cue, "document:plan_part")

@@ -206,11 +206,14 @@ def other_places_in(text: str) -> list[str]:
 
 
 def luqiao_markers_in(text: str) -> list[str]:
-    return [m for m in _LUQIAO_SORTED if m in text]
+    found = {m.group() for m in _LUQIAO_RE.finditer(text)}
+    return [m for m in _LUQIAO_SORTED if m in found]
 
 
 _LUQIAO_SORTED = tuple(sorted(LUQIAO_MARKERS, key=len, reverse=True))
-_LUQIAO_RE = re.compile("|".join(map(re.escape, _LUQIAO_SORTED)))
+# "公路桥梁", "道路桥梁", "铁路桥" hold the characters 路桥 without naming the district.
+_NOT_THE_DISTRICT = {"路桥": r"(?<![公道铁])路桥(?![梁隧])"}
+_LUQIAO_RE = re.compile("|".join(_NOT_THE_DISTRICT.get(m, re.escape(m)) for m in _LUQIAO_SORTED))
 
 
 def names_luqiao(text: str) -> bool:

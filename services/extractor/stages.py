@@ -36,7 +36,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     Stage.IN_PROGRESS: (
         "主体结顶", "结顶", "封顶", "在加快", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
         "推进", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
-        "举办", "推出", "发放", "办结", "扩展至", "加速", "打响",
+        "举办", "推出", "发放", "办结", "扩展至", "加速", "打响", "推行", "实施",
         # Phases on the way to a thing built or opened, not the thing done.
         "设备调试", "调试", "联调", "部分开放", "试营业", "试运营", "试开放", "形象进度",
         "施工", "建设中", "在建",
@@ -170,6 +170,8 @@ def _read_clause(
         elif _negated(clause, pos):
             negated_cue = negated_cue or cue
         elif _modal_before(prefix + clause, len(prefix) + pos):
+            if after[:1] == "的":
+                continue  # "计划实施的4个项目中": names the projects; the next clause reports
             planned_cue = planned_cue or cue
         else:
             realised.append((stage, cue))
@@ -210,6 +212,24 @@ def _clauses(window: str) -> list[tuple[int, str, str]]:
         pos = m.end()
     clauses.append((pos, window[pos:], delimiter))
     return clauses
+
+
+# A sentence that opens with a meeting's or an official's instructions ("会议提出,…",
+# "会议强调,…", "区委书记要求,…") quotes a plan: it and the rest of its paragraph say
+# what is to be done, not what was ("重点抓好四方面工作:一是推动…").
+INSTRUCTIONS_OPEN = re.compile(
+    r"\s*(本网讯\s*)?(会议|会上|大会|[^,，。；;]{0,12}(书记|区长|局长|主任|负责人))"
+    r"[^,，。；;]{0,6}(提出|要求|强调|指出|部署|明确|号召)"
+)
+
+
+def opens_instructions(sentence: str) -> bool:
+    return INSTRUCTIONS_OPEN.match(sentence) is not None
+
+
+def reports_an_event(sentence: str) -> bool:
+    """Has the sentence any sign of something that happened (a date, 已, 截至…)?"""
+    return EVENT_MARKERS.search(sentence) is not None
 
 
 # A frame closing the sentence makes all of it a plan: "对深化X、推进Y作出了具体部署".
