@@ -543,6 +543,13 @@ class ArticleExtractor:
                 continue
             assert reading.stage is not None  # a reading without a stage was skipped above
             stage, fig_rule = _stage_against_target(c, reading.stage, figures)
+            if (
+                stage == Stage.IN_PROGRESS
+                and reading.cue in PHASE_END_CUES
+                and OWN_PHASE.search(c.text)
+            ):
+                # "完成…主体工程": the structure topped out is the commitment itself.
+                stage, fig_rule = Stage.COMPLETED, "phase:its_own"
             if stage == Stage.COMPLETED and here.has(REMAINDER):
                 # "已有4个建成投用, 其余2个正在装修": part of it.
                 stage, fig_rule = Stage.IN_PROGRESS, "remainder_under_way"
@@ -658,6 +665,9 @@ DISCRETE_ACHIEVEMENTS = frozenset(
     (*TITLE_CUES, "出台", "印发", "正式发布", "签约", "签下", "签订", "签署", "成立", "揭牌",
      "挂牌", "创成", "成功创建", "通过验收", "设立", "组建", "建立", "上线")
 )  # fmt: skip
+# A commitment to a phase ("完成…主体工程") is done when that phase is reached.
+OWN_PHASE = re.compile(r"主体工程|主体结构|结顶|封顶")
+PHASE_END_CUES = frozenset(("主体结顶", "结顶", "封顶", "完工", "竣工", "建成"))
 REMAINDER = re.compile(
     r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|在建|仍在|尚未|未完成|加紧|抓紧)"
 )

@@ -71,15 +71,27 @@ def test_news_before_the_congress_adopted_the_plan_is_not_evidence() -> None:
     assert [m.commitment.id for m in extractor.extract(after)] == ["t25-green-axis"]
 
 
-def test_a_commitment_named_by_its_measure_and_target_figure_is_linked() -> None:
-    """Paraphrase by measure, on the real catalog (`measure/target_restated.json`)."""
+REAL_CATALOG_CASES = sorted(
+    (Path(__file__).parents[1] / "data/extractor/real_catalog").glob("*.json")
+)
+
+
+@pytest.fixture(scope="module")
+def real_extractor() -> ArticleExtractor:
     from services.catalog import load_catalog
 
-    case = json.loads(
-        (ARTICLES[0].parents[1] / "measure/target_restated.json").read_text(encoding="utf-8")
-    )
-    extractor = ArticleExtractor(load_catalog())
-    found = {m.commitment.id: m.stage.value for m in extractor.extract(article_from_dict(case))}
+    return ArticleExtractor(load_catalog())
+
+
+@pytest.mark.parametrize("path", REAL_CATALOG_CASES, ids=[p.stem for p in REAL_CATALOG_CASES])
+def test_rules_that_need_the_real_catalog(path: Path, real_extractor: ArticleExtractor) -> None:
+    """One commitment of the real catalog and the stage the text reports on it; the
+    control text, when given, differs in what the rule reads and gives no link."""
+    case = json.loads(path.read_text(encoding="utf-8"))
+    found = {
+        m.commitment.id: m.stage.value for m in real_extractor.extract(article_from_dict(case))
+    }
     assert found.get(case["commitment"]) == case["expect"], case["why"]
-    control = article_from_dict({**case, "text": case["control_text"]})
-    assert case["commitment"] not in {m.commitment.id for m in extractor.extract(control)}
+    if "control_text" in case:
+        control = article_from_dict({**case, "text": case["control_text"]})
+        assert case["commitment"] not in {m.commitment.id for m in real_extractor.extract(control)}
