@@ -556,7 +556,7 @@ class ArticleExtractor:
             if (
                 stage == Stage.COMPLETED
                 and c.kind == "ongoing"
-                and reading.cue not in DISCRETE_ACHIEVEMENTS
+                and not _achieves_the_thing(reading.cue, sentence, cand)
                 and not here.has(WHOLE_DONE)
             ):
                 # "加快发展社区微托育": one more centre built advances an effort
@@ -668,6 +668,22 @@ DISCRETE_ACHIEVEMENTS = frozenset(
 # A commitment to a phase ("完成…主体工程") is done when that phase is reached.
 OWN_PHASE = re.compile(r"主体工程|主体结构|结顶|封顶")
 PHASE_END_CUES = frozenset(("主体结顶", "结顶", "封顶", "完工", "竣工", "建成"))
+
+
+def _achieves_the_thing(cue: str | None, sentence: str, cand: Candidate) -> bool:
+    """A discrete achievement completes an open-ended commitment only when it is
+    the commitment's own thing: "“医保地图”4.0版正式上线" does, while "文化特派员林老师,
+    今年帮助村里组建了一支舞龙队" is one more instance of the effort. The thing is
+    the achievement's when one of the names found is in the cue's own clause."""
+    if cue not in DISCRETE_ACHIEVEMENTS:
+        return False
+    names = cand.anchors | cand.keywords
+    return any(
+        cue in clause and any(n in clause for n in names) for clause in _CLAUSES.split(sentence)
+    )
+
+
+_CLAUSES = re.compile(r"[,，;；:：]")
 REMAINDER = re.compile(
     r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
