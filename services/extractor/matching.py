@@ -550,6 +550,14 @@ class ArticleExtractor:
             ):
                 # "完成…主体工程": the structure topped out is the commitment itself.
                 stage, fig_rule = Stage.COMPLETED, "phase:its_own"
+            if (
+                stage == Stage.STARTED
+                and START_COMMITMENT.match(c.text)
+                and read_stage(sentence, None, record).stage in (Stage.IN_PROGRESS, Stage.COMPLETED)
+            ):
+                # "开工汽车商贸综合体": "6月开工, 目前地下室结构已全部完成" reports the
+                # works under way past the start the commitment promised.
+                stage, fig_rule = Stage.IN_PROGRESS, "start:under_way"
             if stage == Stage.COMPLETED and here.has(REMAINDER):
                 # "已有4个建成投用, 其余2个正在装修": part of it.
                 stage, fig_rule = Stage.IN_PROGRESS, "remainder_under_way"
@@ -665,6 +673,8 @@ DISCRETE_ACHIEVEMENTS = frozenset(
     (*TITLE_CUES, "出台", "印发", "正式发布", "签约", "签下", "签订", "签署", "成立", "揭牌",
      "挂牌", "创成", "成功创建", "通过验收", "设立", "组建", "建立", "上线")
 )  # fmt: skip
+# A commitment to start something: "开工X", "启动Y".
+START_COMMITMENT = re.compile(r"(力争|确保)?(开工|动工|开建|启动)")
 # A commitment to a phase ("完成…主体工程") is done when that phase is reached.
 OWN_PHASE = re.compile(r"主体工程|主体结构|结顶|封顶")
 PHASE_END_CUES = frozenset(("主体结顶", "结顶", "封顶", "完工", "竣工", "建成"))
