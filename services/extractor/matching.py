@@ -558,6 +558,9 @@ class ArticleExtractor:
                 # "开工汽车商贸综合体": "6月开工, 目前地下室结构已全部完成" reports the
                 # works under way past the start the commitment promised.
                 stage, fig_rule = Stage.IN_PROGRESS, "start:under_way"
+            if stage == Stage.IN_PROGRESS and _whole_done_of_the_thing(sentence, cand):
+                # "滚动推进做地、储备、出让…, 做地、储备任务也全面完成".
+                stage, fig_rule = Stage.COMPLETED, "whole_done"
             if stage == Stage.COMPLETED and here.has(REMAINDER):
                 # "已有4个建成投用, 其余2个正在装修": part of it.
                 stage, fig_rule = Stage.IN_PROGRESS, "remainder_under_way"
@@ -694,6 +697,19 @@ def _achieves_the_thing(cue: str | None, sentence: str, cand: Candidate) -> bool
 
 
 _CLAUSES = re.compile(r"[,，;；:：]")
+
+
+def _whole_done_of_the_thing(sentence: str, cand: Candidate) -> bool:
+    """Does a clause that names the thing say all of it is done (全面完成)?"""
+    if not WHOLE_DONE.search(sentence):
+        return False
+    names = cand.anchors | cand.keywords
+    return any(
+        WHOLE_DONE.search(clause) and any(n in clause for n in names)
+        for clause in _CLAUSES.split(sentence)
+    )
+
+
 REMAINDER = re.compile(
     r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
