@@ -150,11 +150,16 @@ RELATIVE_YEARS = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本年
 _RELATIVE_RE = re.compile("|".join(RELATIVE_YEARS) + r"|目前|近日|日前|截至目前")
 
 
+# A year named as the base of a comparison ("较去年增长", "与去年同期持平").
+COMPARISON_BASE = re.compile(r"(比|较|与|同|于)(20\d\d年|去年|上年)(同期)?|(去年|上年)同期")
+
+
 def year_spoken_of(sentence: str, published_year: int) -> int | None:
     """The latest year a sentence speaks of: "2023年" → 2023, "去年" → the year
     before publication, "目前"/"今年" → the year of publication. "2023年以来,已累计
     改造9个" is a tally over years, read as the year it starts from: it is not
     what this year's plan achieved. None when the sentence names no time."""
+    sentence = COMPARISON_BASE.sub("", sentence)  # "与去年同期持平": a base, not the time
     years = [int(y) for y, _since in YEAR_RE.findall(sentence)]
     for m in _RELATIVE_RE.finditer(sentence):
         years.append(published_year + RELATIVE_YEARS.get(m.group(), 0))
