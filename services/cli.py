@@ -168,7 +168,7 @@ def extract(
 
     settings = ExtractorSettings()
     handler = ExtractorHandler(settings)
-    stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
+    stream = sys.stdin.buffer if source == "-" else open(source, "rb")
     n_articles = n_evidence = n_bad = 0
     with stream:
         for item in read_jsonl(stream, settings.max_text_chars):
