@@ -12,7 +12,7 @@ Run from the repository root:  .venv/bin/python -m bench.extractor_bench [--json
    numbers) cleared before every article, as if no sentence had been seen before.
 2. Start-up of ``luqiao-monitor extract`` (a new process reading no article), with the
    term cache warm and empty, and the whole command over 20,000 short articles.
-3. The labelled-set figures of ``luqiao-monitor evaluate`` (speed must not move them).
+3. The labelled-set figures of ``luqiao-monitor score-extractor`` (speed must not move them).
 4. Through Kafka: the articles are produced to a fresh articles topic first; kafka-python
    consumes them all once (the client's own rate); then the extractor's FastStream app
    (``services.extractor.app.build_app``) is started and timed until its consumer group
@@ -250,7 +250,7 @@ def bench_processes(whole_articles: int, runs: int = 3) -> dict[str, Any]:
 
 
 def labelled_figures() -> str:
-    """`luqiao-monitor evaluate`'s table: the quality the speed work must not move."""
+    """`luqiao-monitor score-extractor`'s table: the quality the speed work must not move."""
     return evaluate_file(ROOT / "tests" / "data" / "labelled" / "articles.jsonl").render(
         show_errors=False
     )
@@ -414,7 +414,7 @@ def _print(figures: dict[str, Any]) -> None:
             f"({pr['whole_command_articles_per_cpu_second']:,.0f} per CPU second)"
         )
     if "labelled" in figures:
-        print("\nlabelled set (`luqiao-monitor evaluate`):")
+        print("\nlabelled set (`luqiao-monitor score-extractor`):")
         print(figures["labelled"])
     if "kafka" not in figures:
         return

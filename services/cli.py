@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -167,7 +168,7 @@ def extract(
 
     settings = ExtractorSettings()
     handler = ExtractorHandler(settings)
-    stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
+    stream = sys.stdin.buffer if source == "-" else open(source, "rb")
     n_articles = n_evidence = n_bad = 0
     with stream:
         for item in read_jsonl(stream, settings.max_text_chars):
@@ -209,8 +210,8 @@ def explain(
         typer.echo("  reasons: " + "; ".join(m.reasons))
 
 
-@app.command()
-def evaluate(
+@app.command("score-extractor")
+def score_extractor(
     data: Annotated[Path, typer.Option(help="Labelled articles (JSON lines)")] = Path(
         "tests/data/labelled/articles.jsonl"
     ),
@@ -227,8 +228,8 @@ def evaluate(
     typer.echo(report.render(show_errors=errors))
 
 
-@app.command()
-def reevaluate(
+@app.command("redecide-statuses")
+def redecide_statuses(
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -268,6 +269,25 @@ def reevaluate(
     service.add_listener(SubscriptionMatcher(service.catalog))
     changes = service.start(day)
     typer.echo(f"{len(changes)} status changes as of {day.isoformat()}")
+
+
+def _deprecated_alias(old: str, command: Callable[..., None]) -> None:
+    """Keep an old command name working (hidden from --help) with a one-line notice
+    on stderr, so scripts that call it keep running while they are moved over."""
+    new = command.__name__.replace("_", "-")
+
+    @functools.wraps(command)
+    def alias(*args: Any, **kwargs: Any) -> None:
+        typer.echo(f"`luqiao-monitor {old}` is deprecated: use `luqiao-monitor {new}`", err=True)
+        command(*args, **kwargs)
+
+    app.command(old, hidden=True)(alias)
+
+
+# The names until 2026-11: "evaluate" scored the extractor and "reevaluate" re-decided
+# statuses, two unrelated jobs one prefix apart.
+_deprecated_alias("evaluate", score_extractor)
+_deprecated_alias("reevaluate", redecide_statuses)
 
 
 @app.command()

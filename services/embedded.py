@@ -116,6 +116,6 @@ def poll_loop(
     while not stop.is_set():
         try:
             pipeline.poll(crawl_overrides, stop)
-        except Exception:  # noqa: BLE001 — one bad poll must not end the service
+        except Exception:
             log.exception("poll failed; will retry at the next interval")
         stop.wait(poll_minutes * 60)

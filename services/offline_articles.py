@@ -1,5 +1,5 @@
 """Articles given by hand (JSON lines of url, title, published_at, text) turned
-into `ArticleFetched`, for the offline `extract`, `explain` and `evaluate` commands.
+into `ArticleFetched`, for the offline `extract`, `explain` and `score-extractor` commands.
 
 A file of articles gathered by hand is messy: reposts without a headline, a line
 cut by an editor, a date typed wrongly. Each bad line is reported with its number

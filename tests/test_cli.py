@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -15,7 +17,9 @@ COMMANDS = [
     ["crawl"],
     ["extract"],
     ["explain"],
-    ["evaluate"],
+    ["score-extractor"],
+    ["redecide-statuses"],
+    ["evaluate"],  # the old names, hidden
     ["reevaluate"],
     ["asyncapi"],
     ["openapi"],
@@ -35,19 +39,35 @@ def test_help(command: list[str]) -> None:
     assert len(body.split("Usage:")[1].strip().splitlines()) >= 2, result.output
 
 
-def test_top_level_help_lists_every_command() -> None:
+def test_top_level_help_lists_every_command_and_not_the_old_names() -> None:
     output = runner.invoke(app, ["--help"]).output
-    for name in [
-        "run",
-        "catalog",
-        "crawl",
-        "extract",
-        "explain",
-        "evaluate",
-        "serve",
-        "reevaluate",
-    ]:
-        assert name in output
+    listed = re.findall(r"^  ([a-z-]+)\s", output.split("Commands:", 1)[1], re.M)
+    assert sorted(listed) == sorted(
+        [
+            "run",
+            "catalog",
+            "crawl",
+            "extract",
+            "explain",
+            "score-extractor",
+            "serve",
+            "redecide-statuses",
+            "asyncapi",
+            "openapi",
+        ]
+    )
+
+
+def test_the_old_name_of_score_extractor_prints_the_same_table_and_a_notice() -> None:
+    new = runner.invoke(app, ["score-extractor", "--split", "dev"])
+    old = runner.invoke(app, ["evaluate", "--split", "dev"])
+    assert new.exit_code == old.exit_code == 0, old.output
+    assert new.stdout.startswith("split") and "(tp/fp/fn)" in new.stdout
+    assert old.stdout == new.stdout
+    assert old.stderr == (
+        "`luqiao-monitor evaluate` is deprecated: use `luqiao-monitor score-extractor`\n"
+    )
+    assert new.stderr == ""
 
 
 def test_extract_reads_json_lines_and_writes_evidence(tmp_path) -> None:  # type: ignore[no-untyped-def]

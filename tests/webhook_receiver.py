@@ -28,7 +28,7 @@ def running_receiver(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
     box: list[Receiver] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 — http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             rec = box[0]
             rec.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
@@ -40,7 +40,7 @@ def running_receiver(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
             self.end_headers()
             self.wfile.write(b"ok")
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

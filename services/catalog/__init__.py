@@ -14,9 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from services.catalog.model import Commitment
-from services.catalog.store import PACKAGED_CATALOG_PATH, current_catalog_path
-
-DEFAULT_CATALOG_PATH = PACKAGED_CATALOG_PATH
+from services.catalog.store import current_catalog_path
 
 
 @lru_cache(maxsize=8)
@@ -31,8 +29,4 @@ def load_catalog(path: Path | str | None = None) -> list[Commitment]:
     return list(_load(resolved, resolved.stat().st_mtime_ns))
 
 
-def catalog_by_id(path: Path | str | None = None) -> dict[str, Commitment]:
-    return {c.id: c for c in load_catalog(path)}
-
-
-__all__ = ["Commitment", "catalog_by_id", "load_catalog"]
+__all__ = ["Commitment", "load_catalog"]

@@ -36,7 +36,6 @@ INNER_VERB = re.compile("(?:" + "|".join(re.escape(v) for v in INNER_VERBS) + ")
 ETC = re.compile(r"等(一批|一揽子|方面|领域|优质|相关|系列|新举措|国家).*$")
 SCOPE = re.compile(r"^在.*?方面")
 COUNT_PREFIX = re.compile(r"^(一批|更多|一系列)")
-PAIR = re.compile(r"[和与]")
 
 
 def verbs_in(clause: str) -> list[str]:

@@ -127,11 +127,6 @@ class ReportText:
     plan_year: int | None = None  # the year the plan part is for
     review_year: int | None = None  # the year the review part looks back on
 
-    @property
-    def flat(self) -> str:
-        """The source with line breaks removed: every paragraph text is a substring of it."""
-        return flatten(self.raw)
-
     def part_paragraphs(self, part: Part) -> list[Paragraph]:
         return [p for p in self.paragraphs if p.part == part]
 

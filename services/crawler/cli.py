@@ -116,7 +116,7 @@ def _print_columns(settings: CrawlerSettings) -> None:
 
     try:
         found = list_columns(settings)
-    except Exception as exc:  # noqa: BLE001 — any failure to read the site is the answer
+    except Exception as exc:
         typer.echo(f"首页无法读取 / cannot read {settings.site_url}/: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     if not found:

@@ -94,10 +94,6 @@ class ColumnWalk:
         """Whether the list showed any item at all (an empty column is an error)."""
         return self.listed > 0 or self.top is not None or self.before_backfill > 0
 
-    @property
-    def head_done(self) -> bool:
-        return self.stretches["head"].done
-
     # ---- per page ------------------------------------------------------------------------
     def read(self, items: list[ListItem], first_position: int, total: int | None) -> list[ListItem]:
         """The items of one list page to consider; records where the walk must stop."""

@@ -213,7 +213,7 @@ class WarcArchivePipeline(_Pipeline):
             warc_dir.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             self.path = warc_dir / f"luqiao-{stamp}-{os.getpid()}.warc.gz"
-            self._file = open(self.path, "ab")  # noqa: SIM115 - closed in close_spider
+            self._file = open(self.path, "ab")
             self._writer = WARCWriter(self._file, gzip=True)
             assert self.crawler.stats is not None
             self.crawler.stats.set_value("luqiao/warc_files", [str(self.path)])

@@ -19,12 +19,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from services import events
-from services.settings import BusSettings
+from services.settings import BusSettings, shared
 
 # Column names of www.luqiao.gov.cn as the issue and the navigation call them; each is
 # resolved to its id from the site's navigation at the start of a crawl (see
@@ -33,46 +32,15 @@ DEFAULT_COLUMNS: tuple[str, ...] = ("今日路桥", "部门动态", "镇街动�
 STATE_FILE_SUFFIX = "-crawler"
 
 
-def _shared(name: str, env: str) -> Any:
-    """A BusSettings field read from the shared (unprefixed-by-crawler) variable."""
-    return AliasChoices(name, env)
-
-
 class CrawlerSettings(BusSettings):
     """One crawl's configuration; a child process receives it as JSON overrides."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="LUQIAO_CRAWLER_", extra="ignore", populate_by_name=True
-    )
+    # The crawler's own settings; the shared ones (Kafka, database, topics, metrics host,
+    # log format) come from BusSettings under the variables every service reads.
+    model_config = SettingsConfigDict(env_prefix="LUQIAO_CRAWLER_")
 
-    # Shared with every service (BusSettings), read from the same variables.
-    articles_topic: str = Field(
-        events.ARTICLES_TOPIC,
-        validation_alias=_shared("articles_topic", "LUQIAO_ARTICLES_TOPIC"),
-    )
-    crawls_topic: str = Field(
-        events.CRAWLS_TOPIC, validation_alias=_shared("crawls_topic", "LUQIAO_CRAWLS_TOPIC")
-    )
-    evidence_topic: str = Field(
-        events.EVIDENCE_TOPIC,
-        validation_alias=_shared("evidence_topic", "LUQIAO_EVIDENCE_TOPIC"),
-    )
-    status_topic: str = Field(
-        events.STATUS_TOPIC, validation_alias=_shared("status_topic", "LUQIAO_STATUS_TOPIC")
-    )
-    deadletter_topic: str = Field(
-        events.DEADLETTER_TOPIC,
-        validation_alias=_shared("deadletter_topic", "LUQIAO_DEADLETTER_TOPIC"),
-    )
-    log_format: str = Field("console", validation_alias=_shared("log_format", "LUQIAO_LOG_FORMAT"))
-    metrics_host: str = Field(
-        "127.0.0.1", validation_alias=_shared("metrics_host", "LUQIAO_METRICS_HOST")
-    )
     # Scrapy's log level: LUQIAO_CRAWLER_LOG_LEVEL, else the shared LUQIAO_LOG_LEVEL.
-    log_level: str = Field(
-        "INFO",
-        validation_alias=AliasChoices("log_level", "LUQIAO_CRAWLER_LOG_LEVEL", "LUQIAO_LOG_LEVEL"),
-    )
+    log_level: str = shared("INFO", "LUQIAO_CRAWLER_LOG_LEVEL", "LUQIAO_LOG_LEVEL")
 
     site_url: str = "https://www.luqiao.gov.cn"
     # Names (resolved from the navigation) or ids, in any mix.

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     Integer,
     String,
     Text,
@@ -29,30 +28,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+
+from services.db_types import UtcDateTime
 
 SCHEMA_VERSION = 1
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC in and out, also on SQLite (which drops the offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:
@@ -139,7 +121,7 @@ def open_state(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
             # WAL: the embedded parent drains the queue while the crawl child writes.
             # synchronous=FULL: a commit is on disk before it returns (the hand-off's promise).
             cursor = dbapi_conn.cursor()

@@ -23,8 +23,6 @@ from services.extractor.matching import ArticleExtractor, Match
 from services.extractor.settings import ExtractorSettings
 from services.offline_articles import article_from_dict
 
-Link = tuple[str, str]  # (article label id, commitment id)
-
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)

@@ -67,7 +67,7 @@ def figures_in(text: str) -> list[Figure]:
                 text=m.group(0),
                 role=_role(before, after, m.group("unit")),
             )
-        )  # type: ignore[arg-type]
+        )
     for m in CHENG_RE.finditer(text):
         value = units.to_number(m.group("num"))
         if value is None or not 0 < value <= 10:

@@ -154,7 +154,7 @@ def tracker_api(
             return True
         try:
             return bool(await broker.ping(timeout=2.0))
-        except Exception:  # noqa: BLE001
+        except Exception:
             return False
 
     api = create_api(

@@ -37,9 +37,14 @@ from services.tracker.status_rules import Status
 log = structlog.get_logger("tracker")
 
 
+def _china_now() -> datetime:
+    """Days to a deadline count in the district's calendar, whatever the host's zone."""
+    return datetime.now(CHINA_TZ)
+
+
 class LedgerCollector(Collector):
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Callable[[], datetime] = datetime.now
+        self, sessions: sessionmaker[Session], clock: Callable[[], datetime] = _china_now
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -139,18 +144,12 @@ class LedgerCollector(Collector):
         for (report, sec, st), n in sorted(per_section.items()):
             section.add_metric([report, sec, st], float(n))
         if health.last_ok is not None:
-            crawl_success.add_metric([], _aware(health.last_ok.finished_at).timestamp())
+            crawl_success.add_metric([], health.last_ok.finished_at.timestamp())
         if health.last is not None:
-            crawl_report.add_metric([], _aware(health.last.finished_at).timestamp())
+            crawl_report.add_metric([], health.last.finished_at.timestamp())
             crawl_ok.add_metric([], 1.0 if health.last.ok else 0.0)
         yield from (status, evidence, last, progress, days, section)
         yield from (crawl_success, crawl_report, crawl_ok)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns the stored wall time without its offset; it was stored in
-    Asia/Shanghai (ledger.now) or as the report's own aware time."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
 
 
 class _Fixed(Collector):

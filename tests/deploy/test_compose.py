@@ -11,16 +11,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic_settings import BaseSettings
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from services import events
+from services.catalog.settings import CatalogSettings
 from services.cli import app
 from services.crawler.settings import CrawlerSettings
 from services.extractor.settings import ExtractorSettings
 from services.tracker.settings import TrackerSettings
 from tests.deploy.compose_file import ComposeFile
 from tests.deploy.conftest import COMPOSE_PATH
+from tests.settings_env import env_names
 
 PRODUCT_SERVICES = ("tracker", "extractor", "crawler")
 HEALTHCHECKED = ("kafka", "postgres", "tracker")
@@ -187,6 +190,25 @@ def test_services_read_the_compose_environment(
         pg["POSTGRES_PASSWORD"],
         pg["POSTGRES_DB"],
     )
+
+
+@pytest.mark.parametrize(
+    ("service", "settings_class"),
+    [("tracker", TrackerSettings), ("extractor", ExtractorSettings), ("crawler", CrawlerSettings)],
+)
+def test_every_variable_compose_sets_is_one_its_service_reads(
+    compose: ComposeFile, service: str, settings_class: type[BaseSettings]
+) -> None:
+    """A misspelt or second-owner name (say LUQIAO_CRAWLER_ARTICLES_TOPIC) would be
+    ignored silently: every product variable in compose must be a setting's name."""
+    read = {name for names in env_names(settings_class).values() for name in names}
+    read |= {name for names in env_names(CatalogSettings).values() for name in names}
+    given = {
+        key
+        for key in compose.environment(service)
+        if key.startswith("LUQIAO_") or key in {"KAFKA_BOOTSTRAP", "DATABASE_URL"}
+    }
+    assert sorted(given - read) == []
 
 
 def test_tracker_listens_on_all_interfaces_at_its_published_port(

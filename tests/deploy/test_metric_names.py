@@ -105,7 +105,7 @@ def test_module_level_metrics_are_documented_with_their_type() -> None:
     """The counters and histograms the extractor, tracker and crawler register at import
     (the tracker's ledger gauges are computed per scrape and need a database: the live
     /metrics test covers those)."""
-    import services.crawler.metrics  # noqa: F401  (registers the crawler's counters)
+    import services.crawler.metrics  # registers the crawler's counters
     import services.pipeline_metrics  # noqa: F401  (registers the consumers' metrics)
 
     exposition = generate_latest(REGISTRY).decode()

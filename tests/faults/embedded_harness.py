@@ -32,7 +32,7 @@ def _query(db: Path, sql: str) -> int:
     try:
         with engine.connect() as connection:
             return int(connection.execute(text(sql)).scalar() or 0)
-    except Exception:  # noqa: BLE001 — the table may not exist yet
+    except Exception:
         return 0
     finally:
         engine.dispose()

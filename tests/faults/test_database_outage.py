@@ -58,7 +58,7 @@ def _wait(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-
         try:
             if predicate():
                 return
-        except Exception:  # noqa: BLE001 — the database may still be coming up
+        except Exception:
             pass
         time.sleep(0.5)
     raise AssertionError("condition not met in time")

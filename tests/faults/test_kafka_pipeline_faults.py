@@ -78,7 +78,7 @@ class Service:
 
     def start(self) -> None:
         self.starts += 1
-        log = open(self.log_dir / f"{self.name}-{self.starts}.log", "wb")  # noqa: SIM115
+        log = open(self.log_dir / f"{self.name}-{self.starts}.log", "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "serve", self.name],
             env={**os.environ, **self.env},

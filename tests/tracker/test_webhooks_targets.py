@@ -41,7 +41,7 @@ from tests.webhook_receiver import Receiver, running_receiver
 TOKEN = "auditor-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 HOSTILE: list[dict[str, str]] = json.loads(
-    (Path(__file__).parents[1] / "data" / "alerts" / "hostile_webhook_urls.json").read_text()
+    (Path(__file__).parents[1] / "data" / "notifications" / "hostile_webhook_urls.json").read_text()
 )
 PUBLIC = ipaddress.ip_address("93.184.216.34")
 LOOPBACK = ipaddress.ip_address("127.0.0.1")

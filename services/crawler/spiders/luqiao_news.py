@@ -241,7 +241,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
     ) -> Iterator[Any]:
         self._inc("list_pages")
         try:
-            page = parse_jpaas_answer(response.text, self.site + "/")  # type: ignore[attr-defined]
+            page = parse_jpaas_answer(response.text, self.site + "/")
         except (ValueError, AttributeError, RecursionError) as exc:
             yield from self._list_failed(walk, column, response.url, f"bad jpaas answer: {exc}")
             return

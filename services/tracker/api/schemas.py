@@ -2,23 +2,34 @@
 validates every answer against them and `docs/openapi.json` describes them.
 
 Field names are the API's contract (clients, the CSV export and the tests read
-them): change them only with a new API version. Times keep the form the API has
-always sent (`datetime.isoformat()`, offset as `+08:00`/`+00:00`, none where
-SQLite dropped it), so a model changes the documentation, not the bytes.
+them): change them only with a new API version. The database holds UTC; the
+ledger's times (publication, receipt, decisions) are sent in Asia/Shanghai
+(`+08:00`), the district's clock, and the subscriptions' times in UTC (`+00:00`),
+as the API has always sent them.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from services.events import StatusChanged
+from services.events import CHINA_TZ, StatusChanged
+from services.tracker.ledger.models import DeliveryState, ReviewState
 
 IsoDateTime = Annotated[
     datetime,
-    PlainSerializer(lambda moment: moment.isoformat(), return_type=str, when_used="json"),
+    PlainSerializer(
+        lambda moment: moment.astimezone(UTC).isoformat(), return_type=str, when_used="json"
+    ),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+ChinaDateTime = Annotated[
+    datetime,
+    PlainSerializer(
+        lambda moment: moment.astimezone(CHINA_TZ).isoformat(), return_type=str, when_used="json"
+    ),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 JsonObject = dict[str, Any]
@@ -79,7 +90,7 @@ class EvidenceOut(BaseModel):
     article_id: str
     url: str
     title: str
-    published_at: IsoDateTime
+    published_at: ChinaDateTime
     quote: str
     quote_start: int
     quote_end: int
@@ -90,9 +101,9 @@ class EvidenceOut(BaseModel):
     reasons: list[str]
     extractor_version: str
     superseded_by: str | None = Field(description="The corrected article's evidence, if any")
-    review_state: Literal["auto", "pending", "confirmed", "rejected"]
+    review_state: ReviewState
     reviewer: str | None
-    received_at: IsoDateTime
+    received_at: ChinaDateTime
 
 
 class StatusOut(BaseModel):
@@ -107,7 +118,7 @@ class StatusOut(BaseModel):
     evidence_ids: list[str]
     manual: bool
     set_by: str | None
-    decided_at: IsoDateTime
+    decided_at: ChinaDateTime
 
 
 class TargetProgress(BaseModel):
@@ -135,7 +146,7 @@ class ArticleOut(BaseModel):
     article_id: str
     url: str
     title: str
-    published_at: IsoDateTime
+    published_at: ChinaDateTime
     revisions: list[str] = Field(description="sha256 of each stored revision's HTML")
     evidence: list[EvidenceOut]
 
@@ -184,7 +195,7 @@ class DeliveryAttemptOut(BaseModel):
     attempted_at: IsoDateTime | None
     http_status: int | None
     error: str | None
-    delivery_state: str
+    delivery_state: DeliveryState
     attempts: int
     next_attempt_at: IsoDateTime | None
 

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.events import CHINA_TZ, Stage
+from services.tracker.ledger.models import ReviewState
 from services.tracker.status_rules import (
     CONFLICT_WINDOW_DAYS,
     RULES,
@@ -35,10 +36,10 @@ STAGE_LABELS = {
     Stage.DELAYED.value: "延期/滞后",
 }
 REVIEW_LABELS = {
-    "auto": "自动采信",
-    "pending": "待审核",
-    "confirmed": "审核确认",
-    "rejected": "审核否决",
+    ReviewState.AUTO: "自动采信",
+    ReviewState.PENDING: "待审核",
+    ReviewState.CONFIRMED: "审核确认",
+    ReviewState.REJECTED: "审核否决",
 }
 KIND_LABELS = {"quantitative": "量化目标", "milestone": "节点任务", "ongoing": "持续性工作"}
 RELATION_LABELS = {
@@ -58,11 +59,15 @@ def status_label(status: str | None) -> str:
 
 
 def china_time(moment: datetime | None) -> str:
-    """Stored times are Asia/Shanghai (SQLite drops the offset): shown as such."""
+    """A stored (UTC) moment as a reader in Luqiao reads it."""
     if moment is None:
         return "—"
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
-    return aware.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def china_date(moment: datetime) -> str:
+    """The day a stored (UTC) moment falls on in Luqiao, e.g. an article's publication."""
+    return moment.astimezone(CHINA_TZ).date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -244,6 +249,7 @@ def _env() -> Environment:
         rag_labels=RAG_LABELS,
         rules=RULES,
         china_time=china_time,
+        china_date=china_date,
         highlight=highlight,
         figure_text=figure_text,
     )

@@ -8,25 +8,63 @@ an auditor can always see what was known when.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.db_types import UtcDateTime, enum_column
+from services.events import Stage
+from services.tracker.status_rules import Schedule, Status
+
+
+class ReviewState(StrEnum):
+    """Whether a piece of evidence counts: ``auto`` (confident enough) and
+    ``confirmed`` count; ``pending`` waits for an auditor; ``rejected`` never counts."""
+
+    AUTO = "auto"
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+COUNTING_REVIEW_STATES = (ReviewState.AUTO, ReviewState.CONFIRMED)
+
+
+class DeliveryState(StrEnum):
+    """A notification's way out: ``pending`` until a webhook answered 2xx
+    (``delivered``) or the attempts ran out (``failed``); ``feed_only`` for a
+    subscription without a webhook, read from its Atom feed."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    FEED_ONLY = "feed_only"
+
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    # Every moment is stored as UTC (services.db_types.UtcDateTime): a bare
+    # `Mapped[datetime]` cannot reach a zone-dropping column by mistake.
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UtcDateTime}
+    # Named CHECK constraints (the vocabularies' columns), so a migration can drop them.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+        }
+    )
 
 
 class CommitmentRow(Base):
@@ -44,7 +82,7 @@ class CommitmentRow(Base):
     aliases: Mapped[list[Any]] = mapped_column(JSON)
     related: Mapped[list[Any]] = mapped_column(JSON)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class EvidenceRow(Base):
@@ -55,11 +93,11 @@ class EvidenceRow(Base):
     article_id: Mapped[str] = mapped_column(String(64), index=True)
     url: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text, default="")
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     quote: Mapped[str] = mapped_column(Text)
     quote_start: Mapped[int] = mapped_column(Integer)
     quote_end: Mapped[int] = mapped_column(Integer)
-    stage: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, name="stage", length=16))
     figures: Mapped[list[Any]] = mapped_column(JSON)
     confidence: Mapped[float] = mapped_column(Float)
     mentions: Mapped[int] = mapped_column(Integer, default=1)
@@ -69,13 +107,14 @@ class EvidenceRow(Base):
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     html_sha256: Mapped[str] = mapped_column(String(64), default="")
     extractor_version: Mapped[str] = mapped_column(String(32))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     superseded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # auto (counts), pending (waits for an auditor), confirmed, rejected
-    review_state: Mapped[str] = mapped_column(String(16), default="auto")
+    review_state: Mapped[ReviewState] = mapped_column(
+        enum_column(ReviewState, name="review_state", length=16), default=ReviewState.AUTO
+    )
     reviewer: Mapped[str | None] = mapped_column(String(128), nullable=True)
     review_note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class StatusRow(Base):
@@ -85,8 +124,10 @@ class StatusRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     commitment_id: Mapped[str] = mapped_column(ForeignKey("commitments.id"), index=True)
-    status: Mapped[str] = mapped_column(String(32))
-    schedule: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    status: Mapped[Status] = mapped_column(enum_column(Status, name="status", length=32))
+    schedule: Mapped[Schedule | None] = mapped_column(
+        enum_column(Schedule, name="schedule", length=16), nullable=True
+    )
     progress_ratio: Mapped[float | None] = mapped_column(Float, nullable=True)
     as_of: Mapped[date] = mapped_column(Date)
     rule: Mapped[str] = mapped_column(String(64))
@@ -95,7 +136,7 @@ class StatusRow(Base):
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     set_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     status_event_id: Mapped[str] = mapped_column(String(64), unique=True)
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SubscriptionRow(Base):
@@ -111,7 +152,7 @@ class SubscriptionRow(Base):
     feed_token: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class NotificationRow(Base):
@@ -126,11 +167,13 @@ class NotificationRow(Base):
     status_event_id: Mapped[str] = mapped_column(String(64))
     commitment_id: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # pending | delivered | failed | feed_only
-    delivery_state: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivery_state: Mapped[DeliveryState] = mapped_column(
+        enum_column(DeliveryState, name="delivery_state", length=16),
+        default=DeliveryState.PENDING,
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -139,7 +182,7 @@ class DeliveryAttemptRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -153,12 +196,12 @@ class CrawlReportRow(Base):
 
     crawl_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     site_url: Mapped[str] = mapped_column(Text)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     ok: Mapped[bool] = mapped_column(Boolean)
     articles_seen: Mapped[int] = mapped_column(Integer, default=0)
     articles_published: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     columns: Mapped[list[Any]] = mapped_column(JSON)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

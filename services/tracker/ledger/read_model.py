@@ -10,8 +10,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
-from services.tracker.ledger.store import COUNTING_REVIEW_STATES
+from services.events import CHINA_TZ
+from services.tracker.ledger.models import (
+    COUNTING_REVIEW_STATES,
+    CommitmentRow,
+    CrawlReportRow,
+    EvidenceRow,
+    StatusRow,
+)
 
 LedgerVersion = tuple[object, ...]
 
@@ -68,7 +74,7 @@ def latest_evidence(session: Session) -> dict[str, dict[str, str]]:
             "quote": r.quote,
             "url": r.url,
             "title": r.title,
-            "published_at": r.published_at.date().isoformat(),
+            "published_at": r.published_at.astimezone(CHINA_TZ).date().isoformat(),
             "stage": r.stage,
         }
         for r in rows

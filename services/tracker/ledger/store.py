@@ -18,7 +18,14 @@ from services.events import (
     StatusChanged,
     status_event_id_for,
 )
-from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
+from services.tracker.ledger.models import (
+    COUNTING_REVIEW_STATES,
+    CommitmentRow,
+    CrawlReportRow,
+    EvidenceRow,
+    ReviewState,
+    StatusRow,
+)
 from services.tracker.status_rules import (
     RULES,
     CountedEvidence,
@@ -26,10 +33,10 @@ from services.tracker.status_rules import (
     decide,
 )
 
-COUNTING_REVIEW_STATES = ("auto", "confirmed")
-
 
 def now() -> datetime:
+    """China time, as the events (`StatusChanged.changed_at`) carry it; the columns
+    store the same moment as UTC (`UtcDateTime`)."""
     return datetime.now(CHINA_TZ)
 
 
@@ -124,7 +131,9 @@ def _evidence_row(ev: EvidenceFound, stamp: datetime, review_threshold: float) -
         html_sha256=ev.html_sha256,
         extractor_version=ev.extractor_version,
         received_at=stamp,
-        review_state="auto" if ev.confidence >= review_threshold else "pending",
+        review_state=(
+            ReviewState.AUTO if ev.confidence >= review_threshold else ReviewState.PENDING
+        ),
     )
 
 
@@ -132,9 +141,8 @@ def _as_counted(row: EvidenceRow) -> CountedEvidence:
     """The stored evidence as the status rules read it: typed fields of the event
     (v2, or a v1 upgraded on arrival), never re-read from figures or reasons."""
     ratio = row.progress.get("ratio") if row.progress else None
-    published = (
-        row.published_at if row.published_at.tzinfo else row.published_at.replace(tzinfo=CHINA_TZ)
-    )
+    # The rules count calendar days in the district's zone (published on the 5th, Luqiao time).
+    published = row.published_at.astimezone(CHINA_TZ)
     return CountedEvidence(row.evidence_id, Stage(row.stage), published, ratio, row.regression)
 
 
@@ -250,7 +258,7 @@ def record_review(
     row = session.get(EvidenceRow, evidence_id)
     if row is None or row.commitment_id != commitment_id:
         raise LookupError(f"no evidence {evidence_id!r} on commitment {commitment_id!r}")
-    row.review_state = "confirmed" if confirmed else "rejected"
+    row.review_state = ReviewState.CONFIRMED if confirmed else ReviewState.REJECTED
     row.reviewer, row.review_note, row.reviewed_at = reviewer, note, now()
 
 
@@ -282,16 +290,12 @@ def record_manual_status(
 
 
 def record_crawl_report(session: Session, report: CrawlReport, *, keep: int) -> None:
-    """Store a crawl report once (a replay changes nothing) and keep the newest `keep`.
-
-    Times are stored in Asia/Shanghai like every other time of the ledger: SQLite
-    keeps the wall time without its offset, so a UTC time would read 8 hours off."""
+    """Store a crawl report once (a replay changes nothing) and keep the newest `keep`."""
     if session.get(CrawlReportRow, report.crawl_id) is None:
         session.add(
             CrawlReportRow(
                 crawl_id=report.crawl_id, site_url=report.site_url,
-                started_at=report.started_at.astimezone(CHINA_TZ),
-                finished_at=report.finished_at.astimezone(CHINA_TZ), ok=report.ok,
+                started_at=report.started_at, finished_at=report.finished_at, ok=report.ok,
                 articles_seen=report.articles_seen, articles_published=report.articles_published,
                 errors=report.errors, last_error=report.last_error,
                 columns=[c.model_dump() for c in report.columns], received_at=now(),

@@ -9,7 +9,7 @@ the feed says what the subscriber was told.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from feedgen.feed import FeedGenerator
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from services.tracker.api.input_bounds import xml_safe
 from services.tracker.ledger.models import NotificationRow, SubscriptionRow
-from services.tracker.notifications.webhooks import as_utc
 
 ATOM_MEDIA_TYPE = "application/atom+xml"
 FEED_ENTRY_LIMIT = 200
@@ -82,17 +81,17 @@ def render_feed(
     fg.author({"name": "luqiao-monitor"})
     fg.link(href=base + feed_path(subscription.feed_token), rel="self")
     fg.language("zh-CN")
-    updated: list[datetime] = [as_utc(subscription.created_at)]
+    updated: list[datetime] = [subscription.created_at]
     for note in notes:  # newest first; append keeps that order in the document
         payload = note.payload
-        changed = as_utc(datetime.fromisoformat(payload["changed_at"]))
+        changed = datetime.fromisoformat(payload["changed_at"]).astimezone(UTC)
         updated.append(changed)
         entry = fg.add_entry(order="append")
         entry.id(entry_id(note.status_event_id))
         entry.title(xml_safe(entry_title(payload)))
         entry.link(href=base + payload.get("api_path", ""), rel="alternate")
         entry.updated(changed)
-        entry.published(as_utc(note.created_at))
+        entry.published(note.created_at)
         entry.content(xml_safe(entry_content(payload)), type="text")
     fg.updated(max(updated))
     return fg.atom_str(pretty=True)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from services.catalog.model import Commitment
 from services.events import StatusChanged
-from services.tracker.ledger.models import NotificationRow, SubscriptionRow
+from services.tracker.ledger.models import DeliveryState, NotificationRow, SubscriptionRow
 
 SECTION_SEPARATOR = " › "  # the same join the ledger uses for CommitmentRow.section_key
 
@@ -145,7 +145,9 @@ class SubscriptionMatcher:
                     "commitment_id": change.commitment_id,
                     "payload": notification_payload(change, commitment, sub),
                     "created_at": stamp,
-                    "delivery_state": "pending" if sub.webhook_url else "feed_only",
+                    "delivery_state": (
+                        DeliveryState.PENDING if sub.webhook_url else DeliveryState.FEED_ONLY
+                    ),
                     "attempts": 0,
                     "next_attempt_at": stamp if sub.webhook_url else None,
                 }

@@ -35,7 +35,12 @@ import structlog
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.tracker.ledger.models import DeliveryAttemptRow, NotificationRow, SubscriptionRow
+from services.tracker.ledger.models import (
+    DeliveryAttemptRow,
+    DeliveryState,
+    NotificationRow,
+    SubscriptionRow,
+)
 from services.tracker.notifications.targets import (
     REFUSED_MESSAGE,
     AllowList,
@@ -70,11 +75,6 @@ def encode_payload(payload: dict[str, Any]) -> bytes:
 def backoff_delay(attempts: int, base_seconds: float) -> timedelta:
     """Delay before the next try after ``attempts`` failed ones: base, 2·base, 4·base…"""
     return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; this module writes UTC, so read them as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def claim_due(
             select(NotificationRow, SubscriptionRow)
             .join(SubscriptionRow, SubscriptionRow.id == NotificationRow.subscription_id)
             .where(
-                NotificationRow.delivery_state == "pending",
+                NotificationRow.delivery_state == DeliveryState.PENDING,
                 NotificationRow.next_attempt_at <= now,
                 SubscriptionRow.active.is_(True),
                 SubscriptionRow.webhook_url.is_not(None),
@@ -125,7 +125,7 @@ def claim_due(
                 update(NotificationRow)
                 .where(
                     NotificationRow.id == note.id,
-                    NotificationRow.delivery_state == "pending",
+                    NotificationRow.delivery_state == DeliveryState.PENDING,
                     NotificationRow.next_attempt_at == note.next_attempt_at,
                 )
                 .values(next_attempt_at=now + lease)
@@ -235,13 +235,17 @@ def record_outcome(
         return False
     note.attempts = d.attempts_before + 1
     if outcome.ok:
-        note.delivery_state, note.next_attempt_at, note.last_error = "delivered", None, None
+        note.delivery_state, note.next_attempt_at, note.last_error = (
+            DeliveryState.DELIVERED,
+            None,
+            None,
+        )
         sub.consecutive_failures = 0
         return sub.active
     note.last_error = outcome.error
     sub.consecutive_failures += 1
     if note.attempts >= settings.webhook_max_attempts:
-        note.delivery_state, note.next_attempt_at = "failed", None
+        note.delivery_state, note.next_attempt_at = DeliveryState.FAILED, None
     else:
         note.next_attempt_at = outcome.attempted_at + backoff_delay(
             note.attempts, backoff_base_seconds
@@ -253,9 +257,9 @@ def record_outcome(
             update(NotificationRow)
             .where(
                 NotificationRow.subscription_id == sub.id,
-                NotificationRow.delivery_state == "pending",
+                NotificationRow.delivery_state == DeliveryState.PENDING,
             )
-            .values(delivery_state="failed", next_attempt_at=None, last_error=reason)
+            .values(delivery_state=DeliveryState.FAILED, next_attempt_at=None, last_error=reason)
             .execution_options(synchronize_session=False)
         )
         log.warning("webhook subscription disabled", subscription_id=sub.id, url=d.url)
@@ -275,7 +279,7 @@ def deliver_due(
     ``now`` is injectable so tests can step through backoff without sleeping, and
     ``resolver`` so they can play a DNS that answers what they need.
     """
-    when = as_utc(now) if now is not None else datetime.now(UTC)
+    when = now if now is not None else datetime.now(UTC)
     # A claim outlives the pass's attempts: each one ends by the total time cap.
     lease = timedelta(seconds=settings.webhook_total_seconds * BATCH_SIZE + 5)
     due = claim_due(sessions, when, lease)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
@@ -12,6 +12,7 @@ from services.tracker.api.etag import NOT_MODIFIED, etag_response
 from services.tracker.api.input_bounds import MAX_OFFSET, BoundedDatetime, OneLineText
 from services.tracker.api.schemas import ArticleOut, EvidenceOut, Page
 from services.tracker.ledger import read_model
+from services.tracker.ledger.models import ReviewState
 
 router = APIRouter(tags=["evidence"])
 
@@ -26,14 +27,12 @@ def list_evidence(
         BoundedDatetime | None,
         Query(description="Received at or after (ISO 8601; without offset: Asia/Shanghai)"),
     ] = None,
-    review_state: Literal["auto", "pending", "confirmed", "rejected"] | None = None,
+    review_state: ReviewState | None = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    if since is not None:
-        # Compare in the ledger's zone: SQLite keeps the stored Asia/Shanghai wall time
-        # without its offset, so a UTC `since` would be off by eight hours there.
-        since = since.astimezone(CHINA_TZ) if since.tzinfo else since.replace(tzinfo=CHINA_TZ)
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=CHINA_TZ)  # a bare time is the district's wall time
     total, rows = read_model.evidence_received(
         db, since=since, review_state=review_state, offset=offset, limit=limit
     )

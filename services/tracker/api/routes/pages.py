@@ -371,9 +371,7 @@ def _commitment_atom(c: Commitment, history: list[Any], base: str) -> bytes:
     fg.language("zh-CN")
     updated = [datetime(c.report.plan_year, 1, 1, tzinfo=CHINA_TZ)]
     for row in reversed(history):
-        decided = (
-            row.decided_at if row.decided_at.tzinfo else row.decided_at.replace(tzinfo=CHINA_TZ)
-        )
+        decided = row.decided_at.astimezone(CHINA_TZ)
         updated.append(decided)
         entry = fg.add_entry(order="append")
         entry.id(entry_id(row.status_event_id))

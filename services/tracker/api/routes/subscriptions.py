@@ -36,7 +36,7 @@ from services.tracker.notifications.targets import (
     check_target,
     parse_target,
 )
-from services.tracker.notifications.webhooks import as_utc, public_error
+from services.tracker.notifications.webhooks import public_error
 from services.tracker.service import TrackerService
 
 log = structlog.get_logger("tracker.subscriptions")
@@ -90,7 +90,7 @@ def public_view(sub: SubscriptionRow, request: Request) -> SubscriptionOut:
         consecutive_failures=sub.consecutive_failures,
         feed_token=sub.feed_token,
         feed_url=base + feed_path(sub.feed_token),
-        created_at=as_utc(sub.created_at),  # UTC with its offset, also on SQLite
+        created_at=sub.created_at,
     )
 
 
@@ -216,12 +216,12 @@ def deliveries(
                 notification_id=note.id,
                 status_event_id=note.status_event_id,
                 commitment_id=note.commitment_id,
-                attempted_at=as_utc(attempt.attempted_at) if attempt.attempted_at else None,
+                attempted_at=attempt.attempted_at,
                 http_status=attempt.http_status,
                 error=public_error(attempt.error),
                 delivery_state=note.delivery_state,
                 attempts=note.attempts,
-                next_attempt_at=as_utc(note.next_attempt_at) if note.next_attempt_at else None,
+                next_attempt_at=note.next_attempt_at,
             )
             for attempt, note in found.rows
         ],

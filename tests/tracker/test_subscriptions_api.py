@@ -24,7 +24,9 @@ from tests.tracker.evidence_factory import report_unfinished_after_deadline
 TOKEN = "auditor-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BAD_BODIES: list[dict[str, Any]] = json.loads(
-    (Path(__file__).parents[1] / "data" / "alerts" / "bad_subscriptions.json").read_text("utf-8")
+    (Path(__file__).parents[1] / "data" / "notifications" / "bad_subscriptions.json").read_text(
+        "utf-8"
+    )
 )
 
 

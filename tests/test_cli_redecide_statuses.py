@@ -1,4 +1,4 @@
-"""`luqiao-monitor reevaluate`: an --as-of outside the catalog's years is refused
+"""`luqiao-monitor redecide-statuses`: an --as-of outside the catalog's years is refused
 with the range to use and changes nothing; --dry-run lists exactly the changes a
 real run then stores, and stores and notifies nothing itself. On a real SQLite
 database, with the real catalog."""
@@ -32,10 +32,12 @@ def counts(url: str) -> tuple[int, int]:
         engine.dispose()
 
 
-def invoke(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def invoke(
+    url: str, *args: str, command: str = "redecide-statuses"
+) -> subprocess.CompletedProcess[str]:
     """The command as a user runs it, in its own process (its logging setup too)."""
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", "reevaluate", *args],
+        [sys.executable, "-m", "services.cli", command, *args],
         env={**os.environ, "LUQIAO_DATABASE_URL": url},
         capture_output=True,
         text=True,
@@ -51,6 +53,19 @@ def test_an_as_of_outside_the_catalogs_years_is_refused(tmp_path: Path) -> None:
     assert re.search(r"from 2024-01-01 to \d{4}-12-31", result.stderr), result.stderr
     assert counts(url) == (0, 0)
     assert invoke(url, "--as-of", "yesterday").returncode == 2
+
+
+def test_the_old_name_still_works_and_says_the_new_one(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    old = invoke(url, "--as-of", "0001-01-01", command="reevaluate")
+    new = invoke(url, "--as-of", "0001-01-01")
+    assert old.returncode == new.returncode == 2
+    notice, rest = old.stderr.split("\n", 1)
+    assert (
+        notice
+        == "`luqiao-monitor reevaluate` is deprecated: use `luqiao-monitor redecide-statuses`"
+    )
+    assert rest == new.stderr
 
 
 def test_dry_run_lists_what_a_real_run_then_stores(tmp_path: Path) -> None:

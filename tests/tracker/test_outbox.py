@@ -21,7 +21,7 @@ from tests.catalog_fixtures import mini_by_id, mini_catalog
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
 
 CASES: list[dict[str, Any]] = json.loads(
-    (Path(__file__).parents[1] / "data" / "alerts" / "scope_cases.json").read_text("utf-8")
+    (Path(__file__).parents[1] / "data" / "notifications" / "scope_cases.json").read_text("utf-8")
 )
 
 
