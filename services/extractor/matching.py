@@ -632,7 +632,7 @@ class ArticleExtractor:
                 anchors=list(m.anchors),
                 keywords=list(m.keywords),
                 stage_rule=m.stage_rule,
-                regression=m.regression,  # type: ignore[arg-type]
+                regression=m.regression,
                 progress=Progress.toward(next(iter(m.commitment.targets), None), m.figures),
                 html_sha256=article.html_sha256,
                 extractor_version=EXTRACTOR_VERSION,
