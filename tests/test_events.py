@@ -91,7 +91,7 @@ def test_progress_reads_done_figures_in_the_targets_unit() -> None:
 
 
 def test_an_other_figure_in_the_targets_unit_is_the_measures_level_not_a_ratio() -> None:
-    """"总数达到1.5万亩": where the measure stands; the stage reads it, the ratio does not."""
+    """ "总数达到1.5万亩": where the measure stands; the stage reads it, the ratio does not."""
     mu = Target(metric="种植", comparator=">=", value=20000, unit="亩", text="2万亩")
     p = Progress.toward(mu, [_fig(5, "万亩", "target"), _fig(1.5, "万亩", "other")])
     assert p is not None and p.level == pytest.approx(15000)

@@ -122,7 +122,7 @@ def test_load_catalog_reads_the_data_file() -> None:
 
 
 def test_a_verb_inside_a_quoted_name_does_not_make_a_milestone(built: list[Commitment]) -> None:
-    """"推广工业项目“拿地即开工”模式" spreads a practice: 开工 belongs to its name."""
+    """ "推广工业项目“拿地即开工”模式" spreads a practice: 开工 belongs to its name."""
     spread = next(c for c in built if c.text == "推广工业项目“拿地即开工”模式")
     assert spread.kind == "ongoing"
     opened = next(c for c in built if c.text == "开工路北三小新建工程")
