@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, delete, func, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from services.catalog.model import Commitment
@@ -21,6 +20,7 @@ from services.events import (
     StatusChanged,
     status_event_id_for,
 )
+from services.tracker.ledger.bulk import insert_new, one_of
 from services.tracker.ledger.models import (
     Base,
     CommitmentRow,
@@ -77,8 +77,8 @@ def record_evidence_batch(
 ) -> list[EvidenceFound]:
     """Store each evidence once and return the new ones, in batch order.
 
-    Set-based: one ``INSERT … ON CONFLICT (evidence_id) DO NOTHING … RETURNING`` for
-    the batch, so the ledger's primary key stays the exactly-once guard (a redelivered
+    Set-based (`bulk.insert_new`): one ``INSERT … ON CONFLICT (evidence_id) DO NOTHING
+    … RETURNING`` for the batch, so the ledger's primary key stays the exactly-once guard (a redelivered
     batch inserts nothing and returns nothing, whichever replica stored it first).
     A new revision of an article supersedes that article's earlier evidence on the
     same commitment; both rows stay: one query finds the live ones, one
@@ -90,12 +90,8 @@ def record_evidence_batch(
     if not unique:
         return []
     stamp = now()
-    table = _table(EvidenceRow)
-    stmt = insert_ignoring_duplicates(session, table, ["evidence_id"]).returning(
-        table.c.evidence_id
-    )
     values = [_evidence_values(ev, stamp, review_threshold) for ev in unique.values()]
-    inserted = set(session.execute(stmt, values).scalars())
+    inserted = insert_new(session, _table(EvidenceRow), values, "evidence_id")
     new = [ev for eid, ev in unique.items() if eid in inserted]
     if new:
         _supersede_earlier_revisions(session, new)
@@ -105,18 +101,6 @@ def record_evidence_batch(
 def _table(model: type[Base]) -> Table:
     """The model's Core table, for statements that need no ORM objects."""
     return cast(Table, model.__table__)
-
-
-def insert_ignoring_duplicates(session: Session, table: Table, keys: list[str]) -> Insert:
-    """``INSERT … ON CONFLICT (keys) DO NOTHING`` in the session's dialect (PostgreSQL
-    or SQLite ≥ 3.35, both with RETURNING); executed with a list of rows, SQLAlchemy
-    pages it into multi-row statements."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
-    raise NotImplementedError(f"the ledger runs on PostgreSQL or SQLite, not {dialect}")
 
 
 def _supersede_earlier_revisions(session: Session, new: list[EvidenceFound]) -> None:
@@ -129,11 +113,11 @@ def _supersede_earlier_revisions(session: Session, new: list[EvidenceFound]) -> 
     successor: list[dict[str, str]] = []
     for cid, aid, eid in session.execute(
         select(EvidenceRow.commitment_id, EvidenceRow.article_id, EvidenceRow.evidence_id).where(
-            tuple_(EvidenceRow.commitment_id, EvidenceRow.article_id).in_(list(by_pair)),
+            one_of(session, EvidenceRow.article_id, {aid for _, aid in by_pair}),
             EvidenceRow.superseded_by.is_(None),
         )
     ):
-        if eid not in new_ids:
+        if eid not in new_ids and (cid, aid) in by_pair:
             successor.append({"old": eid, "new": by_pair[(cid, aid)][0]})
     for ids in by_pair.values():
         successor.extend({"old": a, "new": b} for a, b in zip(ids, ids[1:], strict=False))
@@ -181,14 +165,17 @@ def _as_counted(
     evidence_id: str,
     stage: str,
     published_at: datetime,
-    progress: dict[str, Any] | None,
+    ratio: float | None,
     regression: str | None,
 ) -> CountedEvidence:
     """The stored evidence as the status rules read it: typed fields of the event
-    (v2, or a v1 upgraded on arrival), never re-read from figures or reasons."""
-    ratio = progress.get("ratio") if progress else None
+    (v2, or a v1 upgraded on arrival), never re-read from figures or reasons. The
+    ratio is `progress.ratio`, read by the database (no JSON decoded here)."""
     published = published_at if published_at.tzinfo else published_at.replace(tzinfo=CHINA_TZ)
-    return CountedEvidence(evidence_id, Stage(stage), published, ratio, regression)
+    return CountedEvidence(evidence_id, _STAGES[stage], published, ratio, regression)
+
+
+_STAGES = {stage.value: stage for stage in Stage}  # a dict look-up, not Enum's __call__
 
 
 def counted_evidence_of(
@@ -203,10 +190,10 @@ def counted_evidence_of(
             EvidenceRow.evidence_id,
             EvidenceRow.stage,
             EvidenceRow.published_at,
-            EvidenceRow.progress,
+            EvidenceRow.progress["ratio"].as_float(),
             EvidenceRow.regression,
         ).where(
-            EvidenceRow.commitment_id.in_(list(commitment_ids)),
+            one_of(session, EvidenceRow.commitment_id, commitment_ids),
             EvidenceRow.superseded_by.is_(None),
             EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
         )
@@ -247,7 +234,9 @@ def latest_decisions(
     """The newest automatic decision of each of these commitments, in one query."""
     newest = (
         select(func.max(StatusRow.id))
-        .where(StatusRow.manual.is_(False), StatusRow.commitment_id.in_(list(commitment_ids)))
+        .where(
+            StatusRow.manual.is_(False), one_of(session, StatusRow.commitment_id, commitment_ids)
+        )
         .group_by(StatusRow.commitment_id)
     )
     rows = session.execute(
@@ -365,11 +354,7 @@ def _store_decisions(
                 changed_at=stamp,
             )
         )
-    table = _table(StatusRow)
-    stmt = insert_ignoring_duplicates(session, table, ["status_event_id"]).returning(
-        table.c.status_event_id
-    )
-    stored = set(session.execute(stmt, rows).scalars())
+    stored = insert_new(session, _table(StatusRow), rows, "status_event_id")
     return [e for e in events if e.status_event_id in stored]
 
 

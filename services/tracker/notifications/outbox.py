@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from services.catalog.model import Commitment
 from services.events import StatusChanged
+from services.tracker.ledger.bulk import insert_ignoring_duplicates
 from services.tracker.ledger.models import NotificationRow, SubscriptionRow
-from services.tracker.ledger.store import insert_ignoring_duplicates
 
 SECTION_SEPARATOR = " › "  # the same join the ledger uses for CommitmentRow.section_key
 
