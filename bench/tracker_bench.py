@@ -10,27 +10,37 @@ Run from the repository root:  .venv/bin/python -m bench.tracker_bench [--json]
    events stored by calling ``TrackerService.handle_evidence`` one at a time (no Kafka,
    one transaction and one status decision per event).
 2. API latency: with the tracker serving the populated database, a second process
-   (bench/http_load.py) runs 50 concurrent clients against each endpoint in turn;
-   baseline, same load: ``GET /healthz``, which touches neither the database nor Python
-   code beyond the framework.
+   (wrk, else bench/http_load.py) runs 50 concurrent clients against each endpoint in
+   turn; baseline, same load: ``GET /healthz``, which touches neither the database nor
+   Python code beyond the framework. ``--loop`` / ``--http`` choose uvicorn's event loop
+   and HTTP parser (``auto``: uvloop and httptools when installed, as deployed).
+3. End to end (bench/end_to_end.py): articles produced at ``--e2e-rate`` per second to
+   the extractor's app, whose evidence the same tracker consumes; latency until /metrics
+   shows each article's evidence.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from sqlalchemy import create_engine, text
 
 from bench.broker_progress import produce_all
+from bench.end_to_end import bench_end_to_end
 from bench.evidence_corpus import build_evidence
 from services.catalog import load_catalog
 from services.catalog.model import Commitment
@@ -43,9 +53,40 @@ from tests.infra.kafka_broker import running_kafka_broker
 from tests.infra.kafka_topics import create_topics
 from tests.infra.postgres_databases import fresh_database
 from tests.infra.postgres_server import running_postgres_server
-from tests.live_server import serving
+from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def server_choice(loop: str, http: str) -> dict[str, str]:
+    """What uvicorn will run: "auto" resolves as uvicorn resolves it."""
+    found = {name: importlib.util.find_spec(name) is not None for name in ("uvloop", "httptools")}
+    return {
+        "loop": loop if loop != "auto" else ("uvloop" if found["uvloop"] else "asyncio"),
+        "http": http if http != "auto" else ("httptools" if found["httptools"] else "h11"),
+    }
+
+
+@contextmanager
+def serving(app: Any, *, loop: str, http: str) -> Iterator[str]:
+    """uvicorn on a thread (as tests/live_server.py), with the loop and parser chosen."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", loop=loop, http=http
+    )  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
 
 
 def _count_evidence(engine: Any) -> int:
@@ -165,7 +206,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     tool = (
         args.load_tool if args.load_tool != "auto" else ("wrk" if shutil.which("wrk") else "python")
     )
-    figures: dict[str, Any] = {"events": len(events), "commitments": len(catalog)}
+    figures: dict[str, Any] = {
+        "events": len(events),
+        "commitments": len(catalog),
+        "server": server_choice(args.loop, args.http),
+    }
     with running_postgres_server() as server_url, running_kafka_broker() as bootstrap:
         prefix = f"bench{uuid.uuid4().hex[:8]}"
         topics = {r: f"{prefix}.luqiao.{r}" for r in ("evidence", "status", "deadletter")}
@@ -182,7 +227,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             settings = _settings(bootstrap, database_url, topics)
             app = build_tracker_api(settings, TrackerService(settings, catalog=catalog))
             started = time.perf_counter()
-            with serving(app) as base:
+            with serving(app, loop=args.loop, http=args.http) as base:
                 startup = time.perf_counter() - started
                 samples = _watch_rows(database_url, len(events), started, args.timeout)
                 done_s, rows = samples[-1]
@@ -203,6 +248,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     figures["api"] = bench_api(
                         base, catalog, args.concurrency, args.load_seconds, tool
                     )
+                if not args.no_e2e:
+                    figures["end_to_end"] = bench_end_to_end(
+                        bootstrap, base, topics["evidence"], catalog,
+                        rate=args.e2e_rate, seconds=args.e2e_seconds,
+                        review_threshold=settings.review_threshold,
+                    )  # fmt: skip
     same = figures["kafka"]["events_per_second_first_events"]
     figures["ratio_kafka_vs_direct"] = (
         round(same / direct["events_per_second"], 2) if same else None
@@ -230,12 +281,22 @@ def _print(f: dict[str, Any]) -> None:
         f"{k['events_per_second_first_events']} events/s; "
         f"Kafka / baseline: {f['ratio_kafka_vs_direct']}x"
     )
+    if "end_to_end" in f:
+        e = f["end_to_end"]
+        print(
+            f"\nEnd to end, article produced -> its evidence in /metrics: {e['articles']} "
+            f"articles at {e['rate_sent']}/s ({e['evidence_counting']} counting evidence), "
+            f"{e['seen']} seen: p50 {e['p50_ms']} ms, p95 {e['p95_ms']} ms, "
+            f"p99 {e['p99_ms']} ms, max {e['max_ms']} ms"
+        )
     if "api" not in f:
         return
     first = next(iter(f["api"].values()))
+    server = f["server"]
     print(
         f"\nAPI under load: {first['concurrency']} clients from a second process "
-        f"({first['tool']}), {first['seconds']} s per endpoint"
+        f"({first['tool']}), {first['seconds']} s per endpoint; uvicorn with "
+        f"{server['loop']} and {server['http']}"
     )
     print("| endpoint | requests/s | vs /healthz | p50 ms | p95 ms | p99 ms | errors |")
     print("|---|---|---|---|---|---|---|")
@@ -257,6 +318,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--load-seconds", type=float, default=8.0, help="per endpoint")
     parser.add_argument("--load-tool", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--no-api", action="store_true")
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
+    parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end row")
+    parser.add_argument("--e2e-rate", type=float, default=50.0, help="articles per second")
+    parser.add_argument("--e2e-seconds", type=float, default=10.0)
     parser.add_argument("--json", action="store_true", help="print raw figures as JSON")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)
