@@ -35,7 +35,7 @@ from services.extractor.handler import ExtractorHandler
 from services.extractor.settings import ExtractorSettings
 from tests.infra.kafka_topics import create_topics
 
-SCRAPE_SECONDS = 0.02
+SCRAPE_SECONDS = 0.05
 SERIES = "luqiao_commitment_evidence_count{"
 
 

@@ -26,11 +26,10 @@ from starlette.concurrency import run_in_threadpool
 
 from services.events import CHINA_TZ
 from services.tracker.api.etag import etag_of
-from services.tracker.ledger.models import StatusRow
 from services.tracker.ledger.read_model import (
     counted_evidence_per_commitment,
     crawl_health,
-    current_statuses,
+    current_status_values,
     live_commitments,
     newest_evidence_per_commitment,
 )
@@ -153,13 +152,13 @@ class LedgerCollector(Collector):
         with self.sessions() as session:
             health = crawl_health(session)
             commitments = live_commitments(session)
-            current = current_statuses(session)
+            current = current_status_values(session)
             counts = counted_evidence_per_commitment(session)
             newest = newest_evidence_per_commitment(session)
         today = self.clock().date()
         per_section: Counter[tuple[str, str, str]] = Counter()
         for c in commitments:
-            row: StatusRow | None = current.get(c.id)
+            row = current.get(c.id)
             now_status = row.status if row else Status.NO_EVIDENCE.value
             for s in Status:
                 status.add_metric(

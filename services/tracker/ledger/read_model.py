@@ -46,6 +46,30 @@ def current_statuses(session: Session, *, manual: bool = False) -> dict[str, Sta
     return {r.commitment_id: r for r in rows}
 
 
+@dataclass(frozen=True)
+class CurrentStatus:
+    """What the metrics show of a commitment's newest automatic decision."""
+
+    status: str
+    progress_ratio: float | None
+
+
+def current_status_values(session: Session) -> dict[str, CurrentStatus]:
+    """`current_statuses` reduced to status and progress: no JSON columns read (a
+    decision's evidence ids grow with the ledger)."""
+    newest = (
+        select(func.max(StatusRow.id))
+        .where(StatusRow.manual.is_(False))
+        .group_by(StatusRow.commitment_id)
+    )
+    rows = session.execute(
+        select(StatusRow.commitment_id, StatusRow.status, StatusRow.progress_ratio).where(
+            StatusRow.id.in_(newest)
+        )
+    )
+    return {cid: CurrentStatus(status, ratio) for cid, status, ratio in rows}
+
+
 def latest_evidence(session: Session) -> dict[str, dict[str, str]]:
     """Per commitment, the newest evidence that counts: its quote, link and date."""
     rows = session.execute(
