@@ -2,7 +2,9 @@
 
 Run from the repository root:  .venv/bin/python -m bench.tracker_bench [--json]
 
-1. Ingest through Kafka: N EvidenceFound events on real catalog ids
+1. Ingest in process (``--in-process`` batch sizes): the consumer's handler
+   ``handle_raw_batch`` called directly on a fresh database, wall and CPU time.
+   Ingest through Kafka: N EvidenceFound events on real catalog ids
    (bench/evidence_corpus.py) are produced to a fresh evidence topic, then the tracker
    (``services.tracker.app.build_tracker_api`` under uvicorn, consumer and API in one
    process, as deployed) is started on a fresh PostgreSQL database and timed until the
@@ -49,6 +51,7 @@ from services.log_config import configure_logging
 from services.tracker.app import build_tracker_api
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
+from services.worker import RawMessage
 from tests.infra.kafka_broker import running_kafka_broker
 from tests.infra.kafka_topics import create_topics
 from tests.infra.postgres_databases import fresh_database
@@ -157,6 +160,33 @@ def bench_direct(
     }
 
 
+def bench_in_process(
+    server_url: str, catalog: list[Commitment], events: list[EvidenceFound], batch: int
+) -> dict[str, Any]:
+    """The consumer's handler without Kafka: `handle_raw_batch` over the events in
+    batches of `batch`, on a fresh database. CPU time is this process's (decoding,
+    SQL building, the driver, the status rules), not the PostgreSQL server's, so it
+    moves less with other sessions' load than the wall clock."""
+    raws = [RawMessage(ev.model_dump_json().encode(), ev.commitment_id.encode()) for ev in events]
+    with fresh_database(server_url) as database_url:
+        service = TrackerService(TrackerSettings(database_url=database_url), catalog=catalog)
+        try:
+            service.start()
+            wall, cpu = time.perf_counter(), time.process_time()
+            for i in range(0, len(raws), batch):
+                service.handle_raw_batch(raws[i : i + batch])
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            rows = _count_evidence(service.engine)
+        finally:
+            service.engine.dispose()
+    return {
+        "batch": batch,
+        "rows": rows,
+        "events_per_second_wall": round(len(events) / wall, 1),
+        "events_per_second_cpu": round(len(events) / cpu, 1),
+    }
+
+
 WRK_SCRIPT = ROOT / "bench" / "wrk_report.lua"
 
 
@@ -215,6 +245,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         prefix = f"bench{uuid.uuid4().hex[:8]}"
         topics = {r: f"{prefix}.luqiao.{r}" for r in ("evidence", "status", "deadletter")}
         create_topics(bootstrap, topics.values())
+        figures["in_process"] = [
+            bench_in_process(server_url, catalog, events, batch) for batch in args.in_process
+        ]
         with fresh_database(server_url) as database_url:
             settings = _settings(bootstrap, database_url, topics)
             direct = figures["direct_one_at_a_time"] = bench_direct(
@@ -276,6 +309,12 @@ def _print(f: dict[str, Any]) -> None:
         f"  baseline, handle_evidence one at a time: {d['events_per_second']:,.1f} events/s "
         f"({d['events']} events in {d['seconds']} s{'' if d['complete'] else ', time budget hit'})"
     )
+    for r in f["in_process"]:
+        print(
+            f"  in process, handle_raw_batch in batches of {r['batch']}: "
+            f"{r['events_per_second_wall']:,.1f} events/s wall, "
+            f"{r['events_per_second_cpu']:,.1f} per CPU second of this process"
+        )
     print(
         f"  through Kafka, the same first {k['first_events']} events: "
         f"{k['events_per_second_first_events']} events/s; "
@@ -318,6 +357,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--load-seconds", type=float, default=8.0, help="per endpoint")
     parser.add_argument("--load-tool", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--no-api", action="store_true")
+    parser.add_argument(
+        "--in-process",
+        type=lambda v: [int(b) for b in v.split(",") if b],
+        default=[500, 2000],
+        help="batch sizes for the in-process rows (comma separated; empty: none)",
+    )
     parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
     parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end row")
