@@ -14,6 +14,7 @@ multi-row forms are used.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from typing import Any
@@ -34,11 +35,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import Text
 
+SQLITE_NEEDED = (3, 35)  # RETURNING
+
 
 def dialect_of(session: Session) -> str:
     name = session.get_bind().dialect.name
     if name not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"the ledger runs on PostgreSQL or SQLite, not {name}")
+    if name == "sqlite" and sqlite3.sqlite_version_info < SQLITE_NEEDED:
+        raise RuntimeError(
+            f"the embedded ledger needs SQLite {'.'.join(map(str, SQLITE_NEEDED))} or newer "
+            f"(INSERT … RETURNING); this Python has SQLite {sqlite3.sqlite_version}"
+        )
     return name
 
 
