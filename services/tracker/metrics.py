@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,11 +26,12 @@ from starlette.concurrency import run_in_threadpool
 
 from services.events import CHINA_TZ
 from services.tracker.api.etag import etag_of
+from services.tracker.exposition_cache import ExpositionCache
 from services.tracker.ledger.read_model import (
     counted_evidence_per_commitment,
     crawl_health,
     current_status_values,
-    live_commitments,
+    live_commitment_labels,
     newest_evidence_per_commitment,
 )
 from services.tracker.ledger.version_watch import LedgerVersionWatch
@@ -61,6 +62,7 @@ class LedgerCollector(Collector):
         self._version: tuple[object, ...] | None = None
         self._families: list[GaugeMetricFamily] = []
         self._rendered: RenderedMetrics | None = None
+        self._exposition = ExpositionCache()
         self._lock = threading.Lock()
 
     def describe(self) -> list[Metric]:
@@ -98,9 +100,7 @@ class LedgerCollector(Collector):
         with self._lock:
             if self._rendered is not None and version == self._version:
                 return self._rendered
-        registry = CollectorRegistry()
-        registry.register(_Fixed(families))
-        text = generate_latest(registry)
+        text = self._exposition.text(families)
         rendered = RenderedMetrics(text, etag_of(text))
         with self._lock:
             if version == self._version:
@@ -151,7 +151,7 @@ class LedgerCollector(Collector):
         )
         with self.sessions() as session:
             health = crawl_health(session)
-            commitments = live_commitments(session)
+            commitments = live_commitment_labels(session)
             current = current_status_values(session)
             counts = counted_evidence_per_commitment(session)
             newest = newest_evidence_per_commitment(session)
@@ -187,14 +187,6 @@ def _aware(moment: datetime) -> datetime:
     """SQLite returns the stored wall time without its offset; it was stored in
     Asia/Shanghai (ledger.now) or as the report's own aware time."""
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
-
-
-class _Fixed(Collector):
-    def __init__(self, families: list[GaugeMetricFamily]) -> None:
-        self.families = families
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        yield from self.families
 
 
 class ConsumerLagCollector(Collector):

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry, generate_latest
 
 from services.events import Stage
 from services.tracker.api.main import create_api
@@ -111,6 +112,9 @@ def test_ledger_metrics_are_formatted_once_per_ledger_version(tracker: TrackerSe
     collector = LedgerCollector(tracker.sessions)
     first = asyncio.run(collector.rendered())
     assert asyncio.run(collector.rendered()) is first  # the same bytes, not formatted again
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    assert first.text == generate_latest(registry)  # prometheus-client's own text
     tracker.handle_batch([DONE], as_of=date(2025, 7, 2))
     changed = asyncio.run(collector.rendered())
     assert changed.etag != first.etag

@@ -4,10 +4,10 @@ exports, and the one version of the ledger their caches check."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.tracker.ledger.models import CommitmentRow, CrawlReportRow, EvidenceRow, StatusRow
@@ -294,6 +294,21 @@ def commitment_texts(session: Session) -> dict[str, str]:
 def live_commitments(session: Session) -> list[CommitmentRow]:
     """The commitments still in the catalog."""
     return list(session.scalars(select(CommitmentRow).where(CommitmentRow.retired.is_(False))))
+
+
+def live_commitment_labels(session: Session) -> list[Row[tuple[str, str, list[Any], date]]]:
+    """id, report_id, section and deadline of the commitments still in the catalog:
+    what the metrics label and count with, without the other JSON columns."""
+    return list(
+        session.execute(
+            select(
+                CommitmentRow.id,
+                CommitmentRow.report_id,
+                CommitmentRow.section,
+                CommitmentRow.deadline,
+            ).where(CommitmentRow.retired.is_(False))
+        )
+    )
 
 
 def counted_evidence_per_commitment(session: Session) -> dict[str, int]:
