@@ -2,7 +2,9 @@
 
 Run from the repository root:  .venv/bin/python -m bench.tracker_bench [--json]
 
-1. Ingest through Kafka: N EvidenceFound events on real catalog ids
+1. Ingest in process (``--in-process`` batch sizes): the consumer's handler
+   ``handle_raw_batch`` called directly on a fresh database, wall and CPU time.
+   Ingest through Kafka: N EvidenceFound events on real catalog ids
    (bench/evidence_corpus.py) are produced to a fresh evidence topic, then the tracker
    (``services.tracker.app.build_tracker_api`` under uvicorn, consumer and API in one
    process, as deployed) is started on a fresh PostgreSQL database and timed until the
@@ -10,27 +12,37 @@ Run from the repository root:  .venv/bin/python -m bench.tracker_bench [--json]
    events stored by calling ``TrackerService.handle_evidence`` one at a time (no Kafka,
    one transaction and one status decision per event).
 2. API latency: with the tracker serving the populated database, a second process
-   (bench/http_load.py) runs 50 concurrent clients against each endpoint in turn;
-   baseline, same load: ``GET /healthz``, which touches neither the database nor Python
-   code beyond the framework.
+   (wrk, else bench/http_load.py) runs 50 concurrent clients against each endpoint in
+   turn; baseline, same load: ``GET /healthz``, which touches neither the database nor
+   Python code beyond the framework. ``--loop`` / ``--http`` choose uvicorn's event loop
+   and HTTP parser (``auto``: uvloop and httptools when installed, as deployed).
+3. End to end (bench/end_to_end.py): articles produced at ``--e2e-rate`` per second to
+   the extractor's app, whose evidence the same tracker consumes; latency until /metrics
+   shows each article's evidence.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from sqlalchemy import create_engine, text
 
 from bench.broker_progress import produce_all
+from bench.end_to_end import bench_end_to_end
 from bench.evidence_corpus import build_evidence
 from services.catalog import load_catalog
 from services.catalog.model import Commitment
@@ -39,13 +51,45 @@ from services.log_config import configure_logging
 from services.tracker.app import build_tracker_api
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
+from services.worker import RawMessage
 from tests.infra.kafka_broker import running_kafka_broker
 from tests.infra.kafka_topics import create_topics
 from tests.infra.postgres_databases import fresh_database
 from tests.infra.postgres_server import running_postgres_server
-from tests.live_server import serving
+from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def server_choice(loop: str, http: str) -> dict[str, str]:
+    """What uvicorn will run: "auto" resolves as uvicorn resolves it."""
+    found = {name: importlib.util.find_spec(name) is not None for name in ("uvloop", "httptools")}
+    return {
+        "loop": loop if loop != "auto" else ("uvloop" if found["uvloop"] else "asyncio"),
+        "http": http if http != "auto" else ("httptools" if found["httptools"] else "h11"),
+    }
+
+
+@contextmanager
+def serving(app: Any, *, loop: str, http: str) -> Iterator[str]:
+    """uvicorn on a thread (as tests/live_server.py), with the loop and parser chosen."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", loop=loop, http=http
+    )  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
 
 
 def _count_evidence(engine: Any) -> int:
@@ -116,6 +160,33 @@ def bench_direct(
     }
 
 
+def bench_in_process(
+    server_url: str, catalog: list[Commitment], events: list[EvidenceFound], batch: int
+) -> dict[str, Any]:
+    """The consumer's handler without Kafka: `handle_raw_batch` over the events in
+    batches of `batch`, on a fresh database. CPU time is this process's (decoding,
+    SQL building, the driver, the status rules), not the PostgreSQL server's, so it
+    moves less with other sessions' load than the wall clock."""
+    raws = [RawMessage(ev.model_dump_json().encode(), ev.commitment_id.encode()) for ev in events]
+    with fresh_database(server_url) as database_url:
+        service = TrackerService(TrackerSettings(database_url=database_url), catalog=catalog)
+        try:
+            service.start()
+            wall, cpu = time.perf_counter(), time.process_time()
+            for i in range(0, len(raws), batch):
+                service.handle_raw_batch(raws[i : i + batch])
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            rows = _count_evidence(service.engine)
+        finally:
+            service.engine.dispose()
+    return {
+        "batch": batch,
+        "rows": rows,
+        "events_per_second_wall": round(len(events) / wall, 1),
+        "events_per_second_cpu": round(len(events) / cpu, 1),
+    }
+
+
 WRK_SCRIPT = ROOT / "bench" / "wrk_report.lua"
 
 
@@ -165,11 +236,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     tool = (
         args.load_tool if args.load_tool != "auto" else ("wrk" if shutil.which("wrk") else "python")
     )
-    figures: dict[str, Any] = {"events": len(events), "commitments": len(catalog)}
+    figures: dict[str, Any] = {
+        "events": len(events),
+        "commitments": len(catalog),
+        "server": server_choice(args.loop, args.http),
+    }
     with running_postgres_server() as server_url, running_kafka_broker() as bootstrap:
         prefix = f"bench{uuid.uuid4().hex[:8]}"
         topics = {r: f"{prefix}.luqiao.{r}" for r in ("evidence", "status", "deadletter")}
         create_topics(bootstrap, topics.values())
+        figures["in_process"] = [
+            bench_in_process(server_url, catalog, events, batch) for batch in args.in_process
+        ]
         with fresh_database(server_url) as database_url:
             settings = _settings(bootstrap, database_url, topics)
             direct = figures["direct_one_at_a_time"] = bench_direct(
@@ -182,7 +260,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             settings = _settings(bootstrap, database_url, topics)
             app = build_tracker_api(settings, TrackerService(settings, catalog=catalog))
             started = time.perf_counter()
-            with serving(app) as base:
+            with serving(app, loop=args.loop, http=args.http) as base:
                 startup = time.perf_counter() - started
                 samples = _watch_rows(database_url, len(events), started, args.timeout)
                 done_s, rows = samples[-1]
@@ -203,6 +281,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     figures["api"] = bench_api(
                         base, catalog, args.concurrency, args.load_seconds, tool
                     )
+                if not args.no_e2e:
+                    figures["end_to_end"] = bench_end_to_end(
+                        bootstrap, base, topics["evidence"], catalog,
+                        rate=args.e2e_rate, seconds=args.e2e_seconds,
+                        review_threshold=settings.review_threshold,
+                    )  # fmt: skip
     same = figures["kafka"]["events_per_second_first_events"]
     figures["ratio_kafka_vs_direct"] = (
         round(same / direct["events_per_second"], 2) if same else None
@@ -225,17 +309,33 @@ def _print(f: dict[str, Any]) -> None:
         f"  baseline, handle_evidence one at a time: {d['events_per_second']:,.1f} events/s "
         f"({d['events']} events in {d['seconds']} s{'' if d['complete'] else ', time budget hit'})"
     )
+    for r in f["in_process"]:
+        print(
+            f"  in process, handle_raw_batch in batches of {r['batch']}: "
+            f"{r['events_per_second_wall']:,.1f} events/s wall, "
+            f"{r['events_per_second_cpu']:,.1f} per CPU second of this process"
+        )
     print(
         f"  through Kafka, the same first {k['first_events']} events: "
         f"{k['events_per_second_first_events']} events/s; "
         f"Kafka / baseline: {f['ratio_kafka_vs_direct']}x"
     )
+    if "end_to_end" in f:
+        e = f["end_to_end"]
+        print(
+            f"\nEnd to end, article produced -> its evidence in /metrics: {e['articles']} "
+            f"articles at {e['rate_sent']}/s ({e['evidence_counting']} counting evidence), "
+            f"{e['seen']} seen: p50 {e['p50_ms']} ms, p95 {e['p95_ms']} ms, "
+            f"p99 {e['p99_ms']} ms, max {e['max_ms']} ms"
+        )
     if "api" not in f:
         return
     first = next(iter(f["api"].values()))
+    server = f["server"]
     print(
         f"\nAPI under load: {first['concurrency']} clients from a second process "
-        f"({first['tool']}), {first['seconds']} s per endpoint"
+        f"({first['tool']}), {first['seconds']} s per endpoint; uvicorn with "
+        f"{server['loop']} and {server['http']}"
     )
     print("| endpoint | requests/s | vs /healthz | p50 ms | p95 ms | p99 ms | errors |")
     print("|---|---|---|---|---|---|---|")
@@ -257,6 +357,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--load-seconds", type=float, default=8.0, help="per endpoint")
     parser.add_argument("--load-tool", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--no-api", action="store_true")
+    parser.add_argument(
+        "--in-process",
+        type=lambda v: [int(b) for b in v.split(",") if b],
+        default=[500, 2000],
+        help="batch sizes for the in-process rows (comma separated; empty: none)",
+    )
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
+    parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end row")
+    parser.add_argument("--e2e-rate", type=float, default=50.0, help="articles per second")
+    parser.add_argument("--e2e-seconds", type=float, default=10.0)
     parser.add_argument("--json", action="store_true", help="print raw figures as JSON")
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)

@@ -27,8 +27,10 @@ from services.worker import BatchOutcome, publish_outcome, raw_batch_subscriber
 log = structlog.get_logger("tracker")
 
 
-# Evidence records per batch: one transaction each (the extractor's publishes are small).
-EVIDENCE_BATCH_MAX = 500
+# Evidence records per batch: one transaction and a fixed number of statements each. A
+# back-fill fills batches; their fixed cost (reading the touched commitments' counted
+# evidence) is then paid once per 2,000 events (measured: 1.6x the rate of 500).
+EVIDENCE_BATCH_MAX = 2000
 CRAWL_BATCH_MAX = 50
 
 

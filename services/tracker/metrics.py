@@ -14,24 +14,27 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from services.events import CHINA_TZ
-from services.tracker.ledger.models import StatusRow
+from services.tracker.api.etag import etag_of
+from services.tracker.exposition_cache import ExpositionCache
 from services.tracker.ledger.read_model import (
     counted_evidence_per_commitment,
     crawl_health,
-    current_statuses,
-    ledger_version,
-    live_commitments,
+    current_status_values,
+    live_commitment_labels,
     newest_evidence_per_commitment,
 )
+from services.tracker.ledger.version_watch import LedgerVersionWatch
 from services.tracker.status_rules import Status
 
 log = structlog.get_logger("tracker")
@@ -42,15 +45,30 @@ def _china_now() -> datetime:
     return datetime.now(CHINA_TZ)
 
 
+@dataclass(frozen=True)
+class RenderedMetrics:
+    """The ledger's families in the text format, with a validator for those bytes."""
+
+    text: bytes
+    etag: str
+
+
 class LedgerCollector(Collector):
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Callable[[], datetime] = _china_now
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime] = _china_now,
+        *,
+        watch: LedgerVersionWatch | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.watch = watch or LedgerVersionWatch(sessions)  # exact unless given one
         self._version: tuple[object, ...] | None = None
         self._families: list[GaugeMetricFamily] = []
-        self._text: bytes | None = None
+        self._rendered: RenderedMetrics | None = None
+        self._exposition = ExpositionCache()
+        self._lock = threading.Lock()
 
     def describe(self) -> list[Metric]:
         return []  # computed at scrape time; no registration-time query
@@ -58,23 +76,41 @@ class LedgerCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """The families are rebuilt only when the ledger changed (or the day did):
         a few aggregate queries per scrape instead of reading every row."""
-        with self.sessions() as session:
-            version = (*ledger_version(session), self.clock().date())
-        if version != self._version:
-            self._families = list(self._build())
-            self._text = None
-            self._version = version
-        yield from self._families
+        yield from self._families_at((*self.watch.current(), self.clock().date()))
+
+    def _families_at(self, version: tuple[object, ...]) -> list[GaugeMetricFamily]:
+        with self._lock:
+            if version != self._version:
+                self._families = list(self._build())
+                self._rendered = None
+                self._version = version
+            return self._families
 
     def exposition(self) -> bytes:
-        """The text format of these families, formatted once per ledger version
-        (formatting ~3,500 series is most of a scrape's cost)."""
-        families = list(self.collect())
-        if self._text is None:
-            registry = CollectorRegistry()
-            registry.register(_Fixed(families))
-            self._text = generate_latest(registry)
-        return self._text
+        """The text format of these families (blocking)."""
+        return self._render((*self.watch.current(), self.clock().date())).text
+
+    async def rendered(self) -> RenderedMetrics:
+        """The text format and its ETag, formatted once per ledger version (formatting
+        ~3,500 series is most of a scrape's cost); from memory, on the event loop,
+        while the ledger is unchanged."""
+        version = (*await self.watch.current_async(), self.clock().date())
+        kept = self._rendered
+        if kept is not None and version == self._version:
+            return kept
+        return await run_in_threadpool(self._render, version)
+
+    def _render(self, version: tuple[object, ...]) -> RenderedMetrics:
+        families = self._families_at(version)
+        with self._lock:
+            if self._rendered is not None and version == self._version:
+                return self._rendered
+        text = self._exposition.text(families)
+        rendered = RenderedMetrics(text, etag_of(text))
+        with self._lock:
+            if version == self._version:
+                self._rendered = rendered
+        return rendered
 
     def _build(self) -> Iterator[GaugeMetricFamily]:
         status = GaugeMetricFamily(
@@ -120,14 +156,14 @@ class LedgerCollector(Collector):
         )
         with self.sessions() as session:
             health = crawl_health(session)
-            commitments = live_commitments(session)
-            current = current_statuses(session)
+            commitments = live_commitment_labels(session)
+            current = current_status_values(session)
             counts = counted_evidence_per_commitment(session)
             newest = newest_evidence_per_commitment(session)
         today = self.clock().date()
         per_section: Counter[tuple[str, str, str]] = Counter()
         for c in commitments:
-            row: StatusRow | None = current.get(c.id)
+            row = current.get(c.id)
             now_status = row.status if row else Status.NO_EVIDENCE.value
             for s in Status:
                 status.add_metric(
@@ -152,12 +188,6 @@ class LedgerCollector(Collector):
         yield from (crawl_success, crawl_report, crawl_ok)
 
 
-class _Fixed(Collector):
-    def __init__(self, families: list[GaugeMetricFamily]) -> None:
-        self.families = families
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        yield from self.families
 
 
 class ConsumerLagCollector(Collector):

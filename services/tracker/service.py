@@ -108,7 +108,8 @@ class TrackerService:
     def handle_batch(
         self, batch: Sequence[EvidenceFound], as_of: date | None = None
     ) -> list[StatusChanged]:
-        """Store a batch in one transaction and re-decide each touched commitment once.
+        """Store a batch in one transaction and re-decide each touched commitment once
+        (set-based: a fixed number of statements per batch, not per event).
 
         Evidence already stored (a replay) touches nothing, so it changes no
         status and notifies nobody.
@@ -117,17 +118,12 @@ class TrackerService:
         for ev in batch:
             if ev.commitment_id not in self.catalog:
                 raise UnknownCommitment(ev.commitment_id)
-        changes: list[StatusChanged] = []
         with self.sessions.begin() as session:
             new = ledger.record_evidence_batch(session, batch, self.settings.review_threshold)
-            touched = dict.fromkeys(ev.commitment_id for ev in new)
-            day = as_of or today_in_china()
-            for cid in touched:
-                change = ledger.evaluate(
-                    session, self.catalog[cid], day, stall_days=self.settings.stall_days
-                )
-                if change is not None:
-                    changes.append(change)
+            touched = [self.catalog[cid] for cid in dict.fromkeys(ev.commitment_id for ev in new)]
+            changes = ledger.evaluate_many(
+                session, touched, as_of or today_in_china(), stall_days=self.settings.stall_days
+            )
             if changes:
                 self._notify(session, changes)
         EVENTS_CONSUMED.labels(service="tracker", topic="evidence").inc(len(batch))
@@ -139,14 +135,10 @@ class TrackerService:
     def reevaluate(self, as_of: date | None = None) -> list[StatusChanged]:
         """Daily pass: deadlines and stalls change status without new evidence."""
         day = as_of or today_in_china()
-        changes: list[StatusChanged] = []
         with self.sessions.begin() as session:
-            for commitment in self.catalog.values():
-                change = ledger.evaluate(
-                    session, commitment, day, stall_days=self.settings.stall_days
-                )
-                if change is not None:
-                    changes.append(change)
+            changes = ledger.evaluate_many(
+                session, list(self.catalog.values()), day, stall_days=self.settings.stall_days
+            )
             if changes:
                 self._notify(session, changes)
         log.info("statuses re-evaluated", as_of=day.isoformat(), changed=len(changes))

@@ -62,7 +62,8 @@ def test_rows_from_v1_events_get_their_regression_and_progress(tmp_path: Path) -
     with engine.connect() as conn:
         rows = {r.commitment_id: r for r in conn.execute(select(EvidenceRow.__table__))}
     assert rows[counted["commitment_id"]].progress == {
-        "target": 4.0, "unit": "个", "done": 3.0, "percent": None, "ratio": 0.75
+        "target": 4.0, "unit": "个", "done": 3.0, "percent": None, "ratio": 0.75,
+        "level": None,
     }  # fmt: skip
     assert rows[counted["commitment_id"]].regression is None
     assert rows[delayed["commitment_id"]].regression == "暂缓"

@@ -111,7 +111,8 @@ async def test_evidence_v1_and_v2_poison_and_crawls(bus: BusUnderTest, tmp_path:
         crawls = session.scalars(select(CrawlReportRow.crawl_id)).all()
     assert set(stored) == {"t25-green-axis", "t25-old-housing"}
     assert stored["t25-old-housing"].progress == {
-        "target": 4.0, "unit": "个", "done": 3.0, "percent": None, "ratio": 0.75
+        "target": 4.0, "unit": "个", "done": 3.0, "percent": None, "ratio": 0.75,
+        "level": None,
     }  # fmt: skip
     assert ratio == 0.75
     assert crawls == ["c1"]

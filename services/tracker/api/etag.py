@@ -9,12 +9,31 @@ from fastapi import Request, Response
 from pydantic import BaseModel
 
 
+def etag_of(body: bytes) -> str:
+    """A strong validator for these exact bytes."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def matches(request: Request, etag: str) -> bool:
+    """Whether `If-None-Match` names this ETag: one tag or a comma-separated list,
+    weak (``W/``) or strong, or ``*`` (RFC 9110 §13.1.2 compares weakly here)."""
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def cached_response(request: Request, body: bytes, etag: str, media_type: str) -> Response:
+    """200 with the body, or 304 without it when the client already holds these bytes."""
+    if matches(request, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type=media_type, headers={"ETag": etag})
+
+
 def etag_response(request: Request, payload: BaseModel) -> Response:
     body = payload.model_dump_json().encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(body, media_type="application/json", headers={"ETag": etag})
+    return cached_response(request, body, etag_of(body), "application/json")
 
 
 NOT_MODIFIED: dict[int | str, dict[str, str]] = {

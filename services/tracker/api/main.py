@@ -21,6 +21,7 @@ from services.tracker.api.routes import commitments, evidence, exports, ops, rev
 from services.tracker.api.summaries import CommitmentSummaries
 from services.tracker.api.validation_errors import answer_validation_errors_safely
 from services.tracker.api.warc_archive import WarcIndex
+from services.tracker.ledger.version_watch import LedgerVersionWatch
 from services.tracker.metrics import LedgerCollector
 from services.tracker.service import TrackerService
 
@@ -48,9 +49,13 @@ def create_api(
     api.add_middleware(BodySizeLimit, max_bytes=service.settings.api_max_body_bytes)
     answer_validation_errors_safely(api)
     api.state.service = service
-    api.state.summaries = CommitmentSummaries(service.catalog)
+    # One watch of the ledger's version for the read model: the list and /metrics.
+    watch = LedgerVersionWatch(
+        service.sessions, max_age=service.settings.read_model_max_age_seconds
+    )
+    api.state.summaries = CommitmentSummaries(service.catalog, watch)
     api.state.readiness = readiness
-    api.state.ledger_metrics = LedgerCollector(service.sessions)
+    api.state.ledger_metrics = LedgerCollector(service.sessions, watch=watch)
     api.state.on_status_changes = on_status_changes
     api.state.warc_index = WarcIndex(Path(service.settings.crawler_warc_dir))
     for router in (*CORE_ROUTERS, *extra_routers):

@@ -1,18 +1,25 @@
-"""Every commitment's summary, as the list, the exports and the filters read it.
+"""Every commitment's summary, as the list, the exports and the filters read it:
+the API's read model.
 
-Rebuilt only when the ledger changed (`read_model.ledger_version`): a busy API must
-not redo it per request, and a version read from the database keeps every replica
-truthful. Filtering is on the built summaries, in memory: there are a few hundred.
+Rebuilt only when the ledger changed (`read_model.ledger_version`, read through a
+`LedgerVersionWatch`): a busy API must not redo it per request, and a version read
+from the database keeps every replica truthful. Filtering is on the built
+summaries, in memory: there are a few hundred. The list endpoint's answers are
+kept too, rendered (JSON body and ETag) once per ledger version and query, so a
+repeated request costs a dictionary look-up and never a thread or a query.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from services.tracker.api.schemas import CommitmentBase, CommitmentSummary
+from services.tracker.api.etag import etag_of
+from services.tracker.api.schemas import CommitmentBase, CommitmentSummary, Page
 from services.tracker.ledger.models import CommitmentRow, StatusRow
 from services.tracker.ledger.read_model import (
     LedgerVersion,
@@ -21,6 +28,7 @@ from services.tracker.ledger.read_model import (
     latest_evidence,
     ledger_version,
 )
+from services.tracker.ledger.version_watch import LedgerVersionWatch
 from services.tracker.status_rules import Status
 
 SECTION_SEPARATOR = " › "
@@ -55,22 +63,91 @@ def section_path(summary: CommitmentBase) -> str:
     return SECTION_SEPARATOR.join(summary.section)
 
 
+@dataclass(frozen=True)
+class SummaryQuery:
+    """The list endpoint's filters and page."""
+
+    report: str | None = None
+    section: str | None = None
+    kind: str | None = None
+    q: str | None = None
+    status: str | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    body: bytes
+    etag: str
+
+
+# Rendered answers kept per ledger version; past this many distinct queries the
+# cache starts again (a crawler of every filter must not grow it without bound).
+PAGES_KEPT = 256
+
+
 class CommitmentSummaries:
     """The cache of summaries, ordered newest plan first, then as the report states them."""
 
-    def __init__(self, catalog_order: Iterable[str]) -> None:
+    def __init__(
+        self, catalog_order: Iterable[str], watch: LedgerVersionWatch | None = None
+    ) -> None:
         self._position = {cid: i for i, cid in enumerate(catalog_order)}
+        self._watch = watch
         self._version: LedgerVersion | None = None
         self._items: list[CommitmentSummary] = []
+        self._pages: dict[SummaryQuery, RenderedPage] = {}
         self._lock = threading.Lock()
 
     def all(self, db: Session) -> list[CommitmentSummary]:
-        version = ledger_version(db)
+        version = self._watch.current() if self._watch is not None else ledger_version(db)
+        return self._items_at(db, version)
+
+    def _items_at(self, db: Session, version: LedgerVersion) -> list[CommitmentSummary]:
         with self._lock:
             if version != self._version:
                 self._items = self._build(db)
+                self._pages = {}
                 self._version = version
             return self._items
+
+    async def page(self, sessions: sessionmaker[Session], query: SummaryQuery) -> RenderedPage:
+        """One page of the list, rendered; from memory while the ledger is unchanged."""
+        if self._watch is None:
+            raise RuntimeError("pages are served with a LedgerVersionWatch")
+        version = await self._watch.current_async()
+        with self._lock:
+            kept = self._pages.get(query) if version == self._version else None
+        if kept is not None:
+            return kept
+        return await run_in_threadpool(self._render, sessions, version, query)
+
+    def _render(
+        self, sessions: sessionmaker[Session], version: LedgerVersion, query: SummaryQuery
+    ) -> RenderedPage:
+        with sessions() as db:
+            self._items_at(db, version)
+        items = self.matching_items(query)
+        page = Page[CommitmentSummary](
+            total=len(items),
+            offset=query.offset,
+            limit=query.limit,
+            items=items[query.offset : query.offset + query.limit],
+        )
+        body = page.model_dump_json().encode()
+        rendered = RenderedPage(body, etag_of(body))
+        with self._lock:
+            if version == self._version:
+                if len(self._pages) >= PAGES_KEPT:
+                    self._pages = {}
+                self._pages[query] = rendered
+        return rendered
+
+    def matching_items(self, query: SummaryQuery) -> list[CommitmentSummary]:
+        with self._lock:
+            items = self._items
+        return [item for item in items if _keeps(query, item)]
 
     def _build(self, db: Session) -> list[CommitmentSummary]:
         auto, manual = current_statuses(db), current_statuses(db, manual=True)
@@ -98,14 +175,16 @@ class CommitmentSummaries:
         q: str | None = None,
         status: str | None = None,
     ) -> list[CommitmentSummary]:
-        def keep(item: CommitmentSummary) -> bool:
-            path = section_path(item)
-            return (
-                (not report or item.report == report)
-                and (not section or section in path)
-                and (not kind or item.kind == kind)
-                and (not q or q in item.text or q in path)
-                and (status is None or item.status == status)
-            )
+        query = SummaryQuery(report=report, section=section, kind=kind, q=q, status=status)
+        return [item for item in self.all(db) if _keeps(query, item)]
 
-        return [item for item in self.all(db) if keep(item)]
+
+def _keeps(query: SummaryQuery, item: CommitmentSummary) -> bool:
+    path = section_path(item)
+    return (
+        (not query.report or item.report == query.report)
+        and (not query.section or query.section in path)
+        and (not query.kind or item.kind == query.kind)
+        and (not query.q or query.q in item.text or query.q in path)
+        and (query.status is None or item.status == query.status)
+    )

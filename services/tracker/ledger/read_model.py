@@ -4,10 +4,10 @@ exports, and the one version of the ledger their caches check."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.events import CHINA_TZ
@@ -50,6 +50,30 @@ def current_statuses(session: Session, *, manual: bool = False) -> dict[str, Sta
     )
     rows = session.scalars(select(StatusRow).join(newest, StatusRow.id == newest.c.id)).all()
     return {r.commitment_id: r for r in rows}
+
+
+@dataclass(frozen=True)
+class CurrentStatus:
+    """What the metrics show of a commitment's newest automatic decision."""
+
+    status: str
+    progress_ratio: float | None
+
+
+def current_status_values(session: Session) -> dict[str, CurrentStatus]:
+    """`current_statuses` reduced to status and progress: no JSON columns read (a
+    decision's evidence ids grow with the ledger)."""
+    newest = (
+        select(func.max(StatusRow.id))
+        .where(StatusRow.manual.is_(False))
+        .group_by(StatusRow.commitment_id)
+    )
+    rows = session.execute(
+        select(StatusRow.commitment_id, StatusRow.status, StatusRow.progress_ratio).where(
+            StatusRow.id.in_(newest)
+        )
+    )
+    return {cid: CurrentStatus(status, ratio) for cid, status, ratio in rows}
 
 
 def latest_evidence(session: Session) -> dict[str, dict[str, str]]:
@@ -276,6 +300,21 @@ def commitment_texts(session: Session) -> dict[str, str]:
 def live_commitments(session: Session) -> list[CommitmentRow]:
     """The commitments still in the catalog."""
     return list(session.scalars(select(CommitmentRow).where(CommitmentRow.retired.is_(False))))
+
+
+def live_commitment_labels(session: Session) -> list[Row[tuple[str, str, list[Any], date]]]:
+    """id, report_id, section and deadline of the commitments still in the catalog:
+    what the metrics label and count with, without the other JSON columns."""
+    return list(
+        session.execute(
+            select(
+                CommitmentRow.id,
+                CommitmentRow.report_id,
+                CommitmentRow.section,
+                CommitmentRow.deadline,
+            ).where(CommitmentRow.retired.is_(False))
+        )
+    )
 
 
 def counted_evidence_per_commitment(session: Session) -> dict[str, int]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from services.catalog.model import Commitment
 from services.events import StatusChanged
+from services.tracker.ledger.bulk import insert_ignoring_duplicates
 from services.tracker.ledger.models import DeliveryState, NotificationRow, SubscriptionRow
 
 SECTION_SEPARATOR = " › "  # the same join the ledger uses for CommitmentRow.section_key
@@ -93,26 +93,11 @@ def notification_payload(
 
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        module = sqlite if dialect == "sqlite" else postgresql
-        stmt = module.insert(NotificationRow).values(rows)
-        session.execute(
-            stmt.on_conflict_do_nothing(index_elements=["subscription_id", "status_event_id"])
-        )
-        return
-    # Other databases: an existence check is enough inside the storing transaction.
-    for row in rows:
-        exists = session.scalar(
-            select(NotificationRow.id).where(
-                NotificationRow.subscription_id == row["subscription_id"],
-                NotificationRow.status_event_id == row["status_event_id"],
-            )
-        )
-        if exists is None:
-            session.add(NotificationRow(**row))
+    """One statement for all the rows (executemany, paged by the driver)."""
+    if rows:
+        table = cast(Table, NotificationRow.__table__)
+        keys = ["subscription_id", "status_event_id"]
+        session.execute(insert_ignoring_duplicates(session, table, keys), rows)
 
 
 class SubscriptionMatcher:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
 from services.tracker.api.deps import SessionDep, SummariesDep
-from services.tracker.api.etag import NOT_MODIFIED, etag_response
+from services.tracker.api.etag import NOT_MODIFIED, cached_response, etag_response
 from services.tracker.api.input_bounds import MAX_OFFSET, OneLineText
 from services.tracker.api.schemas import (
     CommitmentDetail,
@@ -17,7 +17,7 @@ from services.tracker.api.schemas import (
     StatusOut,
     TargetProgress,
 )
-from services.tracker.api.summaries import commitment_base
+from services.tracker.api.summaries import SummaryQuery, commitment_base
 from services.tracker.ledger import read_model, store
 from services.tracker.ledger.models import CommitmentRow
 from services.tracker.status_rules import Status
@@ -29,9 +29,8 @@ PathKey = Annotated[OneLineText, Path(max_length=200)]
 
 
 @router.get("/api/commitments", response_model=Page[CommitmentSummary], responses=NOT_MODIFIED)
-def list_commitments(
+async def list_commitments(
     request: Request,
-    db: SessionDep,
     summaries: SummariesDep,
     report: str | None = None,
     section: Annotated[str | None, Query(description="Substring of the section path")] = None,
@@ -41,13 +40,14 @@ def list_commitments(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
-    items = summaries.matching(
-        db, report=report, section=section, kind=kind, q=q, status=status.value if status else None
-    )
-    page = Page[CommitmentSummary](
-        total=len(items), offset=offset, limit=limit, items=items[offset : offset + limit]
-    )
-    return etag_response(request, page)
+    """Served from the read model (`CommitmentSummaries.page`): rendered once per
+    ledger version and query, so it runs on the event loop without a thread."""
+    query = SummaryQuery(
+        report=report, section=section, kind=kind, q=q,
+        status=status.value if status else None, offset=offset, limit=limit,
+    )  # fmt: skip
+    page = await summaries.page(request.app.state.service.sessions, query)
+    return cached_response(request, page.body, page.etag, "application/json")
 
 
 @router.get(

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from services.tracker.api.deps import ServiceDep
+from services.tracker.api.etag import NOT_MODIFIED, cached_response, etag_of
 from services.tracker.api.schemas import Health, Readiness, text_body
 
 router = APIRouter(tags=["ops"])
@@ -37,8 +38,13 @@ async def readyz(request: Request, service: ServiceDep) -> JSONResponse:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses=text_body(CONTENT_TYPE_LATEST, "Prometheus text exposition"),
+    responses={**text_body(CONTENT_TYPE_LATEST, "Prometheus text exposition"), **NOT_MODIFIED},
 )
-def metrics(request: Request) -> Response:
-    body = generate_latest(REGISTRY) + request.app.state.ledger_metrics.exposition()
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request) -> Response:
+    """The process's own metrics (small, formatted per scrape, on the event loop) and
+    the ledger's (from the read model, formatted once per ledger version); the ETag
+    combines the ledger text's with a hash of the process part."""
+    ledger = await request.app.state.ledger_metrics.rendered()
+    own = generate_latest(REGISTRY)
+    etag = etag_of(own + ledger.etag.encode())
+    return cached_response(request, own + ledger.text, etag, CONTENT_TYPE_LATEST)

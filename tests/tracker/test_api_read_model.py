@@ -1,0 +1,125 @@
+"""The read model behind `GET /api/commitments` and `/metrics` (api/summaries.py,
+metrics.py, api/etag.py), on SQLite and PostgreSQL: rendered answers reused while
+the ledger is unchanged, a new answer as soon as this process stores evidence (or
+another replica does, with ``LUQIAO_READ_MODEL_MAX_AGE_SECONDS=0``), and ETags that
+answer 304 to If-None-Match in each form a client may send."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry, generate_latest
+
+from services.events import Stage
+from services.tracker.api.main import create_api
+from services.tracker.metrics import LedgerCollector
+from services.tracker.service import TrackerService
+from tests.catalog_fixtures import mini_catalog
+from tests.tracker.evidence_factory import make_evidence
+from tests.tracker.seeded_ledger import seed_ledger
+
+URL = "https://www.luqiao.gov.cn/art/2025/7/1/art_1229_77.html"
+DONE = make_evidence("t25-science-park", URL, "2025-07-01", Stage.COMPLETED)
+
+
+@pytest.fixture
+def client(tracker: TrackerService) -> Iterator[TestClient]:
+    seed_ledger(tracker)
+    with TestClient(create_api(tracker)) as c:
+        yield c
+
+
+def _status(client: TestClient, commitment_id: str, headers: dict[str, str] | None = None) -> str:
+    page = client.get("/api/commitments", params={"limit": 500}, headers=headers).json()
+    return next(i["status"] for i in page["items"] if i["id"] == commitment_id)
+
+
+@pytest.mark.parametrize(
+    "header", ["{etag}", "W/{etag}", '"other", {etag}', "*"], ids=["exact", "weak", "list", "any"]
+)
+def test_list_answers_304_to_each_form_of_if_none_match(client: TestClient, header: str) -> None:
+    first = client.get("/api/commitments", params={"limit": 3})
+    etag = first.headers["etag"]
+    again = client.get(
+        "/api/commitments", params={"limit": 3}, headers={"If-None-Match": header.format(etag=etag)}
+    )
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = client.get("/api/commitments", params={"limit": 3}, headers={"If-None-Match": '"x"'})
+    assert other.status_code == 200 and other.content == first.content
+
+
+def test_each_query_has_its_own_answer_and_etag(client: TestClient) -> None:
+    everything = client.get("/api/commitments")
+    milestones = client.get("/api/commitments", params={"kind": "milestone"})
+    assert everything.headers["etag"] != milestones.headers["etag"]
+    assert {i["kind"] for i in milestones.json()["items"]} == {"milestone"}
+    assert everything.json()["total"] == len(mini_catalog())
+    assert client.get("/api/commitments").content == everything.content  # from the cache
+
+
+def test_evidence_stored_by_this_process_changes_the_list_at_once(
+    tracker: TrackerService,
+) -> None:
+    """However long the max age, this process's own writes show at once."""
+    seed_ledger(tracker)
+    tracker.settings = tracker.settings.model_copy(update={"read_model_max_age_seconds": 3600})
+    with TestClient(create_api(tracker)) as client:
+        first = client.get("/api/commitments", params={"limit": 500})
+        assert _status(client, DONE.commitment_id) != "achieved"
+        tracker.handle_batch([DONE], as_of=date(2025, 7, 2))
+        changed = client.get(
+            "/api/commitments",
+            params={"limit": 500},
+            headers={"If-None-Match": first.headers["etag"]},
+        )
+        assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]
+        assert _status(client, DONE.commitment_id) == "achieved"
+
+
+def test_evidence_stored_by_another_replica_shows_with_max_age_zero(
+    tracker: TrackerService,
+) -> None:
+    seed_ledger(tracker)
+    tracker.settings = tracker.settings.model_copy(update={"read_model_max_age_seconds": 0.0})
+    other = TrackerService(tracker.settings, catalog=list(mini_catalog()))
+    try:
+        with TestClient(create_api(tracker)) as client:
+            assert _status(client, DONE.commitment_id) != "achieved"
+            other.handle_batch([DONE], as_of=date(2025, 7, 2))
+            assert _status(client, DONE.commitment_id) == "achieved"
+    finally:
+        other.engine.dispose()
+
+
+def test_metrics_etag_is_the_validator_of_the_body(client: TestClient) -> None:
+    """The process's own series (CPU seconds, …) may move between two scrapes, so a
+    second scrape is a 304 only when nothing moved; never a 200 with the same ETag."""
+    first = client.get("/metrics")
+    assert first.status_code == 200 and "luqiao_commitment_status" in first.text
+    again = client.get("/metrics", headers={"If-None-Match": first.headers["etag"]})
+    if again.status_code == 304:
+        assert again.content == b"" and again.headers["etag"] == first.headers["etag"]
+    else:
+        assert again.status_code == 200 and again.headers["etag"] != first.headers["etag"]
+
+
+def test_ledger_metrics_are_formatted_once_per_ledger_version(tracker: TrackerService) -> None:
+    seed_ledger(tracker)
+    collector = LedgerCollector(tracker.sessions)
+    first = asyncio.run(collector.rendered())
+    assert asyncio.run(collector.rendered()) is first  # the same bytes, not formatted again
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    assert first.text == generate_latest(registry)  # prometheus-client's own text
+    tracker.handle_batch([DONE], as_of=date(2025, 7, 2))
+    changed = asyncio.run(collector.rendered())
+    assert changed.etag != first.etag
+    line = (
+        f'luqiao_commitment_status{{commitment_id="{DONE.commitment_id}",'
+        'report="luqiao-2025",status="achieved"} 1.0'
+    )
+    assert line not in first.text.decode() and line in changed.text.decode()
