@@ -188,8 +188,6 @@ class LedgerCollector(Collector):
         yield from (crawl_success, crawl_report, crawl_ok)
 
 
-
-
 class ConsumerLagCollector(Collector):
     """`luqiao_consumer_lag_messages{group,topic}`: messages in a topic not yet
     committed by a consumer group (end offsets minus committed offsets, summed over

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 CLI = Path(sys.executable).with_name("luqiao-monitor")
+DOWNLOAD_TIMEOUT_S = 2
 
 
 def free_port() -> int:
@@ -72,6 +73,8 @@ class EmbeddedRun:
                 "LUQIAO_CRAWLER_RETRY_BACKOFF_BASE": "0.05",
                 "LUQIAO_CRAWLER_OFFSITE_ALLOWLIST": "[]",
                 "LUQIAO_CRAWLER_ARTICLE_RETRY_MINUTES": "0",
+                # A page that hangs longer times out (the site's slowest page takes 1.5 s).
+                "LUQIAO_CRAWLER_DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT_S),
                 "LUQIAO_CRAWLER_LOG_LEVEL": "WARNING",
                 "LUQIAO_LOG_LEVEL": "WARNING",
             }

@@ -3,11 +3,12 @@
 `luqiao-monitor run` polls the local fixture site (article pages slowed down so a
 poll lasts long enough to be hit). The `run` parent is SIGKILLed at several
 moments (the crawl child just started; articles waiting in the hand-off queue;
-later in the crawl), and separately the crawl child is SIGKILLed mid-crawl;
-after each parent kill the crawl child must be gone too, and `run` is started
-again. At the end every article's evidence is in the ledger exactly once: the
-same number of evidence rows as a clean run of the same site, and no
-(commitment, article revision) twice.
+later in the crawl); after each parent kill the crawl child must be gone too,
+and `run` is started again. Then the site hangs past the crawler's download
+timeout, and answers 503 to list and article pages, each until the crawler has
+met it; and the crawl child is SIGKILLed mid-crawl, twice. At the end every
+article's evidence is in the ledger exactly once: the same number of evidence
+rows as a clean run of the same site, and no (commitment, article revision) twice.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixture_site import FixtureSite
+from tests.fixture_site import Fault, FixtureSite, is_article_path, is_list_path
 
-from .embedded_harness import EmbeddedRun, alive, wait_for
+from .embedded_harness import DOWNLOAD_TIMEOUT_S, EmbeddedRun, alive, wait_for
 
 pytestmark = pytest.mark.slow
 SITE_DATA = Path(__file__).resolve().parents[1] / "data" / "site"
 ARTICLE_DELAY = 0.4  # seconds per article page: a poll takes ~10 s
+FAULT_LINGER_S = 2 * DOWNLOAD_TIMEOUT_S
 
 
 @pytest.fixture
@@ -92,8 +94,29 @@ def test_kills_of_parent_and_child_lose_and_double_nothing(
     # 3. later in the crawl
     kill_parent("half published", lambda: run.published_pages() >= pages // 2)
 
-    # 4. the crawl child killed mid-crawl (twice): the parent polls again by itself
+    # 4. the site hangs, then answers 503, until the crawler has met each and a while
+    # longer (so that Scrapy's own retries fail too and later polls must resume)
     run.start()
+    site = slow_site
+    met: dict[str, int] = {}
+    for fault, kinds in (
+        (Fault(lambda path: True, status=504, hang=DOWNLOAD_TIMEOUT_S + 1), [is_list_path]),
+        (Fault(lambda path: True, status=503), [is_list_path, is_article_path]),
+    ):
+        site.set_fault(fault)
+        reached = wait_for(
+            lambda f=fault, k=kinds: all(site.injected_count(f.kind, kind) for kind in k),
+            timeout=60,
+            every=0.2,
+        )
+        wait_for(lambda: False, timeout=FAULT_LINGER_S)
+        site.set_fault(None)
+        assert reached, f"the crawler never met the site's {fault.kind}"
+        for kind in (is_list_path, is_article_path):
+            met[f"{fault.kind} {kind.__name__}"] = site.injected_count(fault.kind, kind)
+    moments.append(f"site faults met: {met}")
+
+    # 5. the crawl child killed mid-crawl (twice): the parent polls again by itself
     for share in (0.7, 0.85):
         target = int(pages * share)
         assert wait_for(

@@ -1,7 +1,16 @@
 """A local HTTP copy of the district portal's page shapes, for tests and benchmarks."""
 
 from .crawl_settings import fast_overrides
-from .server import FixtureSite, LoggedRequest
+from .server import Fault, FixtureSite, LoggedRequest, is_article_path, is_list_path
 from .site_data import Article, SiteData
 
-__all__ = ["Article", "FixtureSite", "LoggedRequest", "SiteData", "fast_overrides"]
+__all__ = [
+    "Article",
+    "Fault",
+    "FixtureSite",
+    "LoggedRequest",
+    "is_article_path",
+    "is_list_path",
+    "SiteData",
+    "fast_overrides",
+]

@@ -4,9 +4,11 @@ The crawler cannot reach the real site from build machines, so tests and the
 benchmark run it against this server. It reproduces both list engines, both
 article address shapes, ETag/Last-Modified with 304 answers, robots.txt and
 the faults a polite crawler must survive (a page that fails once with 500, a
-slow page, a 404 item). It counts requests per path so a test can prove what
-the crawler did (and did not) fetch, and lets a test edit an article between
-runs. The same server answers as ``localhost`` to stand in for an off-site
+slow page, a 404 item; for the fault suite, a ``Fault`` for a while: pages that
+hang past the client's timeout or answer 5xx). It counts requests per path (and
+the faults it injected) so a test can prove what the crawler did (and did not)
+fetch, lets a test edit an article between runs, and publishes new articles
+while it runs. The same server answers as ``localhost`` to stand in for an off-site
 mirror host.
 """
 
@@ -15,10 +17,11 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +35,42 @@ JPAAS_API = "/api-gateway/jpaas-publish-server/front/page/build/unit"
 JPAGE_PROXIES = ("/module/jpage/dataproxy.jsp", "/module/web/jpage/dataproxy.jsp")
 # Every article has a fixed "last modified" time until a test edits it.
 BASE_MTIME = datetime(2025, 11, 1, 8, 0, tzinfo=UTC)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up (it timed out on a hanging page) is no error of the site."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+def is_list_path(path: str) -> bool:
+    """The home page, a column page or a list answer (either engine)."""
+    column_page = path.startswith("/col/") and path.endswith("/index.html")
+    return column_page or path in ("/", "/index.html", JPAAS_API, *JPAGE_PROXIES)
+
+
+def is_article_path(path: str) -> bool:
+    """An article page, under /art/ (a column's own article addresses included)."""
+    return "/art/" in path
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A misbehaviour the site shows for a while, to the requests ``applies`` accepts:
+    it hangs ``hang`` seconds (longer than the client waits) before answering
+    ``status``, or answers ``status`` at once."""
+
+    applies: Callable[[str], bool]
+    status: int = 503
+    hang: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        return "timeout" if self.hang else str(self.status)
 
 
 @dataclass(frozen=True)
@@ -56,14 +95,16 @@ class FixtureSite:
         # (path, text the query must contain) -> (answers left, status): injected outages
         self._outages: dict[tuple[str, str], tuple[int, int]] = {}
         self._mtimes: dict[str, datetime] = {}
+        self._fault: Fault | None = None
+        # (fault kind, path) -> requests that got the fault instead of the page
+        self.injected: Counter[tuple[str, str]] = Counter()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
     def start(self) -> FixtureSite:
         handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         port = self._server.server_address[1]
         self.data.origin = f"http://127.0.0.1:{port}"
         self.data.mirror_origin = f"http://localhost:{port}"
@@ -129,6 +170,30 @@ class FixtureSite:
         answer ``status``: a list page that is down for a while, then heals."""
         with self._lock:
             self._outages[(path, query_contains)] = (times, status)
+
+    def set_fault(self, fault: Fault | None) -> None:
+        """From now on (until ``set_fault(None)``) the site misbehaves as ``fault`` says."""
+        with self._lock:
+            self._fault = fault
+
+    def _faulty(self, path: str) -> Fault | None:
+        with self._lock:
+            fault = self._fault
+            if fault is None or not fault.applies(path):
+                return None
+            self.injected[(fault.kind, path)] += 1
+            return fault
+
+    def injected_count(self, kind: str, where: Callable[[str], bool]) -> int:
+        """Requests for paths ``where`` accepts that got the fault ``kind`` ("timeout", "503")."""
+        with self._lock:
+            return sum(n for (k, path), n in self.injected.items() if k == kind and where(path))
+
+    def publish(self, articles: Iterable[Article]) -> None:
+        """New articles appear on the site (in their columns' lists), as the portal adds news."""
+        with self._lock:
+            # A new dict, not an update: a request being answered keeps the one it read.
+            self.data.articles = {**self.data.articles, **{a.path: a for a in articles}}
 
     def _outage(self, path: str, query: str) -> int | None:
         with self._lock:
@@ -228,6 +293,11 @@ def _make_handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
             site._arrived(path)
             if path in data.slow:
                 time.sleep(data.slow[path])
+            fault = site._faulty(path)
+            if fault is not None:
+                time.sleep(fault.hang)
+                self._send(method, path, fault.status, b"<h1>Service Unavailable</h1>", "text/html")
+                return
             outage = site._outage(path, unquote(parts.query))
             if outage is not None:
                 self._send(method, path, outage, b"<h1>Service Unavailable</h1>", "text/html")
