@@ -27,7 +27,7 @@ page is extra), so every poll makes progress.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from .list_parsing import ListItem
@@ -73,6 +73,9 @@ class ColumnWalk:
     backfill_date: date
     max_pages: int
     revisit_since: date | None = None  # items this recent keep paging going (corrections)
+    # Items dated this many days before the mark's newest keep the head phase going: an
+    # article published late with an earlier date is listed below the mark.
+    lookback_days: int = 0
     phase: Phase = "head"
     pages: int = 0
     phase_pages: int = 0
@@ -204,7 +207,7 @@ class ColumnWalk:
             return False
         if self.phase == "head":
             newest = self.mark.newest
-            if newest is None or item.date >= newest:
+            if newest is None or item.date >= newest - timedelta(days=self.lookback_days):
                 return False
             return not (self.revisit_since is not None and item.date >= self.revisit_since)
         if self.phase == "gap":

@@ -79,6 +79,10 @@ class CrawlerSettings(BusSettings):
     # Re-check (with a conditional request) articles published this many days ago or
     # less, to catch corrections that do not change the list entry. 0 turns it off.
     revisit_days: int = 0
+    # Keep reading a column's list this many days below the newest article already
+    # read: an article published late with an earlier date is listed there. Costs a
+    # list page or two per column and poll; 0 stops at the newest day read.
+    lookback_days: int = 3
     kafka_timeout_seconds: float = 30.0
     # In polling mode Prometheus scrapes the crawler here (0 disables).
     metrics_port: int = 9109

@@ -147,3 +147,29 @@ def test_a_mark_survives_its_store(tmp_path: Path) -> None:
     assert store.get("1683482") == mark
     assert store.get("other") == ColumnMark()
     store.close()
+
+
+def _poll_with_lookback(
+    site: FakeList, mark: ColumnMark, lookback_days: int
+) -> tuple[list[ListItem], ColumnMark]:
+    walk = ColumnWalk("c", mark, BACKFILL, 20, lookback_days=lookback_days)
+    considered: list[ListItem] = []
+    start: int | None = 1
+    while start is not None:
+        first = (page_for(start, site.page_size) - 1) * site.page_size + 1
+        chunk = site.items[first - 1 : first - 1 + site.page_size]
+        considered += walk.read(chunk, first, len(site.items))
+        start = walk.next_start(first, len(chunk), site.page_size)
+    return considered, walk.advance()
+
+
+def test_an_article_listed_late_below_the_mark_is_read_within_the_lookback() -> None:
+    """Published late with an earlier date, it is listed below the newest day read."""
+    newest = date(2025, 6, 30)
+    for lookback, found in ((0, False), (3, True)):
+        site = FakeList(_items(30, newest), page_size=10)
+        _, mark = _poll_with_lookback(site, ColumnMark(), lookback)
+        late = ListItem("https://x/late", "late", newest - timedelta(days=2))
+        site.items.insert(2, late)  # between a1 (06-28) and a2 (06-26)
+        again, _ = _poll_with_lookback(site, mark, lookback)
+        assert (late in again) is found

@@ -167,6 +167,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
             backfill_date=self.cfg.backfill_date,
             max_pages=self.cfg.max_list_pages,
             revisit_since=revisit_since,
+            lookback_days=self.cfg.lookback_days,
         )
         return Request(
             f"{self.site}/col/col{column.column_id}/index.html",
