@@ -174,7 +174,7 @@ def _watch(
         offset += len(chunk)
         for line in chunk.decode("utf-8", "replace").splitlines():
             if "back-fill progress" in line:
-                print(line, flush=True)
+                print(line, file=sys.stderr, flush=True)
             if DONE.search(line):
                 return time.perf_counter()
         time.sleep(0.5)

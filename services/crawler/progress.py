@@ -8,6 +8,9 @@ list items are left down to the back-fill's end: per column from the list's own 
 count (jpaas ``count``, jpage ``totalrecord``) and where the walk is (see
 :func:`services.crawler.paging.left_in_walk`). Its size does not grow with the crawl:
 a few numbers per column.
+
+The spider reads a list page before the articles it lists, so the list items read run
+ahead of the articles fetched; those asked for and not answered yet are counted as left.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ class CrawlProgress(BaseModel):
 
     list_items: int = 0  # list items read (each fetched, or skipped as already held)
     published: int = 0  # articles handed downstream
-    left: int | None = None  # list items left down to the back-fill's end; None: unknown yet
+    # Articles still to come: list items left down to the back-fill's end, plus articles
+    # listed and asked for but not answered yet; None: unknown yet.
+    left: int | None = None
     columns: int = 0  # columns whose list has been reached
     # A column walked this poll whose back-fill (or a gap) is unfinished: more polls needed.
     unfinished: bool = False
@@ -44,6 +49,7 @@ def crawl_progress(
     walked: dict[str, ColumnMark],
     published: int,
     *,
+    requested: int = 0,
     finished: bool = False,
 ) -> CrawlProgress:
     """The report from the spider's walks (under way) and the marks they left (done)."""
@@ -60,7 +66,7 @@ def crawl_progress(
     return CrawlProgress(
         list_items=sum(w.listed for w in walks.values()),
         published=published,
-        left=sum(known) if lefts and len(known) == len(lefts) else None,
+        left=sum(known) + requested if lefts and len(known) == len(lefts) else None,
         columns=len(walks),
         unfinished=unfinished,
         finished=finished,

@@ -79,6 +79,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
         # (services.crawler.progress): one entry per column, never per article.
         self.walks: dict[str, ColumnWalk] = {}
         self.walked: dict[str, ColumnMark] = {}
+        self.articles_pending = 0  # article requests asked for and not answered yet
         self.site = cfg.site_url.rstrip("/")
         self.site_host = (urlsplit(self.site).hostname or "").lower()
         self.allowed_hosts = {self.site_host, *(h.lower() for h in cfg.offsite_allowlist)}
@@ -395,6 +396,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
         column_name: str | None,
         row: SeenPage | None,
     ) -> Request:
+        self.articles_pending += 1
         headers: dict[str, str] = {}
         if row is not None and row.published and row.http_status in (200, 304):
             if row.etag:
@@ -419,6 +421,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
     # ---- articles ----------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticlePage | PageOutcome]:
         self._inc("article_responses")
+        self.articles_pending -= 1
         meta = response.meta
         url = _listed_url(response.request) if response.request else response.url
 
@@ -485,6 +488,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
         )
 
     def on_article_error(self, failure: Failure) -> Iterator[PageOutcome]:
+        self.articles_pending -= 1
         request = getattr(failure, "request", None)
         if request is None:
             self.report_error("?", _failure_text(failure))
