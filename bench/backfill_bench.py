@@ -83,7 +83,9 @@ class Watch:
     peak_tree: int = 0
     peak_main: int = 0
     samples: int = 0
-    lines: list[str] = field(default_factory=list)
+    articles: int = 0  # stored so far, from the last progress line
+    # Peak RSS of the tree per tenth of the site's articles stored: flat if memory is bounded.
+    by_tenth: dict[int, int] = field(default_factory=dict)
 
 
 def run_backfill(
@@ -122,7 +124,7 @@ def run_backfill(
         with stderr_path.open("wb") as err:
             proc = subprocess.Popen(command, cwd=work, env=env, stdout=err, stderr=err)
             try:
-                done_at = _watch(proc, stderr_path, watch, site, timeout)
+                done_at = _watch(proc, stderr_path, watch, site, timeout, articles)
             finally:
                 proc.send_signal(signal.SIGTERM)
                 try:
@@ -147,6 +149,9 @@ def run_backfill(
         "peak_rss_tree_mb": round(watch.peak_tree / 2**20, 1),
         "peak_rss_run_process_mb": round(watch.peak_main / 2**20, 1),
         "rss_samples": watch.samples,
+        "peak_rss_tree_mb_by_tenth": [
+            round(watch.by_tenth[t] / 2**20) if t in watch.by_tenth else None for t in range(10)
+        ],
         "max_list_pages": max_list_pages,
         "progress_lines": progress,
         "errors": [line for line in log_lines if "[error" in line or "Traceback" in line][:10],
@@ -159,6 +164,7 @@ def _watch(
     watch: Watch,
     site: FixtureSite,
     timeout: float,
+    total: int,
 ) -> float | None:
     """Sample memory until the back-fill's last progress line, the process's end or the timeout."""
     deadline = time.perf_counter() + timeout
@@ -167,6 +173,8 @@ def _watch(
         main, tree = tree_rss(proc.pid)
         watch.peak_main, watch.peak_tree = max(watch.peak_main, main), max(watch.peak_tree, tree)
         watch.samples += 1
+        tenth = min(watch.articles * 10 // max(total, 1), 9)
+        watch.by_tenth[tenth] = max(watch.by_tenth.get(tenth, 0), tree)
         site.reset_log()  # the fixture server's request log is not what is measured
         with stderr_path.open("rb") as f:
             f.seek(offset)
@@ -175,6 +183,7 @@ def _watch(
         for line in chunk.decode("utf-8", "replace").splitlines():
             if "back-fill progress" in line:
                 print(line, file=sys.stderr, flush=True)
+                watch.articles = int(_fields(line).get("articles", watch.articles))
             if DONE.search(line):
                 return time.perf_counter()
         time.sleep(0.5)
@@ -208,6 +217,10 @@ def main() -> None:
         f"wall {figures['wall_seconds']} s = {figures['articles_per_second']} articles/s;"
         f" peak RSS: process tree {figures['peak_rss_tree_mb']} MB, run process"
         f" {figures['peak_rss_run_process_mb']} MB ({figures['rss_samples']} samples)"
+    )
+    print(
+        "peak RSS of the tree (MB) per tenth of the articles stored:",
+        figures["peak_rss_tree_mb_by_tenth"],
     )
     for line in figures["errors"]:
         print("error line:", line)

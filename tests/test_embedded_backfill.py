@@ -75,5 +75,7 @@ def test_a_backfill_over_several_polls_shows_its_progress_and_counts_right(
     # On the way, the total was known and an ETA given while articles were still to come.
     under_way = [x for x in lines if x.get("total") not in ("None", None)]
     assert any(int(x["articles"]) < ARTICLES and x["eta"] != "None" for x in under_way)
-    assert all(int(x["total"]) <= ARTICLES for x in under_way)
-    assert all(int(x["articles"]) <= int(x["total"]) for x in under_way)
+    # The total is an estimate (the crawler's report is up to a second old), close to the
+    # site's count from the first poll on: the lists' counts, less what was read, plus what
+    # was asked for and not answered yet.
+    assert all(abs(int(x["total"]) - ARTICLES) <= ARTICLES // 10 for x in under_way), lines

@@ -124,6 +124,7 @@ class CrawlProgressExtension:
             getattr(spider, "walks", {}),
             getattr(spider, "walked", {}),
             published,
+            requested=max(getattr(spider, "articles_pending", 0), 0),
             finished=finished,
         )
         try:
