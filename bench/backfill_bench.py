@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +90,11 @@ class Watch:
 
 
 def run_backfill(
-    articles: int, max_list_pages: int, progress_every: float, timeout: float
+    articles: int,
+    max_list_pages: int,
+    progress_every: float,
+    timeout: float,
+    terminal: bool = False,
 ) -> dict[str, Any]:
     data = GeneratedSiteData(SITE_DATA, articles)
     with FixtureSite(data) as site, tempfile.TemporaryDirectory(prefix="backfill-bench-") as tmp:
@@ -122,7 +127,13 @@ def run_backfill(
         watch = Watch()
         started = time.perf_counter()
         with stderr_path.open("wb") as err:
-            proc = subprocess.Popen(command, cwd=work, env=env, stdout=err, stderr=err)
+            if terminal:  # the run's stderr is a terminal: it draws the bar
+                leader, follower = os.openpty()
+                proc = subprocess.Popen(command, cwd=work, env=env, stdout=err, stderr=follower)
+                os.close(follower)
+                threading.Thread(target=_copy, args=(leader, err), daemon=True).start()
+            else:
+                proc = subprocess.Popen(command, cwd=work, env=env, stdout=err, stderr=err)
             try:
                 done_at = _watch(proc, stderr_path, watch, site, timeout, articles)
             finally:
@@ -132,7 +143,9 @@ def run_backfill(
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-        log_lines = stderr_path.read_text("utf-8", "replace").splitlines()
+        raw = stderr_path.read_text("utf-8", "replace")
+        log_lines = raw.splitlines()
+        bar_frames = _frames(raw) if terminal else []
     progress = [line for line in log_lines if "back-fill progress" in line]
     final = _fields(progress[-1]) if progress else {}
     seconds = (done_at or time.perf_counter()) - started
@@ -154,6 +167,7 @@ def run_backfill(
         ],
         "max_list_pages": max_list_pages,
         "progress_lines": progress,
+        "bar_frames": bar_frames,
         "errors": [line for line in log_lines if "[error" in line or "Traceback" in line][:10],
     }
 
@@ -190,6 +204,29 @@ def _watch(
     return None
 
 
+def _copy(leader: int, sink: Any) -> None:
+    """What the run writes to its terminal, into the log file."""
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            return
+        if not data:
+            return
+        sink.write(data)
+        sink.flush()
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _frames(raw: str) -> list[str]:
+    """The bar as drawn, one line per redraw, without the terminal's control codes."""
+    text = ANSI.sub("", raw)
+    frames = [part.strip() for part in re.split(r"[\r\n]+", text) if "回填" in part]
+    return list(dict.fromkeys(f for f in frames if f))
+
+
 def _fields(line: str) -> dict[str, str]:
     return dict(re.findall(r"(\w+)=(\S+)", line))
 
@@ -203,8 +240,13 @@ def main() -> None:
     parser.add_argument("--progress-every", type=float, default=30.0)
     parser.add_argument("--timeout", type=float, default=4 * 3600.0, help="give up after, s")
     parser.add_argument("--json", action="store_true", help="print raw figures as JSON")
+    parser.add_argument(
+        "--terminal", action="store_true", help="give the run a terminal: it shows the bar"
+    )
     args = parser.parse_args()
-    figures = run_backfill(args.articles, args.max_list_pages, args.progress_every, args.timeout)
+    figures = run_backfill(
+        args.articles, args.max_list_pages, args.progress_every, args.timeout, args.terminal
+    )
     if args.json:
         print(json.dumps(figures, indent=2, ensure_ascii=False))
         return
@@ -222,6 +264,8 @@ def main() -> None:
         "peak RSS of the tree (MB) per tenth of the articles stored:",
         figures["peak_rss_tree_mb_by_tenth"],
     )
+    for frame in figures["bar_frames"][-5:]:
+        print("bar:", frame)
     for line in figures["errors"]:
         print("error line:", line)
 

@@ -70,7 +70,8 @@ class BarProgressView:
             ),
             console=Console(file=stream),
             transient=False,
-            redirect_stderr=False,
+            # Log lines (services.log_config writes to the current sys.stderr) print above it.
+            redirect_stderr=True,
             redirect_stdout=False,
         )
         self.task: TaskID | None = None
@@ -98,6 +99,10 @@ class BarProgressView:
             self.show(progress)
             self.bar.stop()
             self.task = None
+        # The scrollback keeps the session's figures as a log line too.
+        log.info(
+            "back-fill progress", done=True, polls=progress.polls, **progress.fields(self.clock())
+        )
 
 
 def progress_view(every: float, stream: IO[str] | None = None) -> ProgressView:
