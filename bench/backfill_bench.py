@@ -144,7 +144,7 @@ def run_backfill(
                     proc.kill()
                     proc.wait()
         raw = stderr_path.read_text("utf-8", "replace")
-        log_lines = raw.splitlines()
+        log_lines = ANSI.sub("", raw).splitlines()
         bar_frames = _frames(raw) if terminal else []
     progress = [line for line in log_lines if "back-fill progress" in line]
     final = _fields(progress[-1]) if progress else {}
