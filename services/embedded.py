@@ -54,6 +54,7 @@ log = structlog.get_logger("embedded")
 DRAIN_EVERY_SECONDS = 1.0
 DRAIN_CHUNK = 250  # queue entries read, extracted and stored at a time (one tracker batch)
 PROGRESS_EVERY_SECONDS = 10.0
+QUEUE_COUNT_EVERY_SECONDS = 1.0
 
 
 @dataclass
@@ -87,6 +88,7 @@ class EmbeddedPipeline:
         self.progress: BackfillProgress | None = None
         self.crawl_progress_file: Path | None = None  # the running crawl child's report
         self.last_crawl: CrawlProgress | None = None  # the last finished poll's report
+        self._queued, self._counted_at = 0, float("-inf")
 
     # ---- progress --------------------------------------------------------------------
     def _progress(self) -> BackfillProgress:
@@ -97,12 +99,17 @@ class EmbeddedPipeline:
     def _show(self) -> None:
         progress = self._progress()
         report = read_progress(self.crawl_progress_file) if self.crawl_progress_file else None
-        progress.crawled(report, self.queue.count())
+        now = self.clock()
+        if now - self._counted_at >= QUEUE_COUNT_EVERY_SECONDS:
+            # A count reads the whole queue table: not after every chunk of a long backlog.
+            self._queued, self._counted_at = self.queue.count(), now
+        progress.crawled(report, self._queued)
         self.view.show(progress)
 
     def end_session(self) -> None:
         """No poll follows at once: the last figures are shown and the counts start over."""
         if self.progress is not None:
+            self.progress.crawled(None, self.queue.count())
             self.view.close(self.progress)
             self.progress = None
 
