@@ -4,10 +4,13 @@ A new user's first run back-fills years of news, which takes hours; this is what
 progress bar and the progress log lines (``services.progress_views``) show. Counts
 are cumulative over a *session*: the polls that follow one another without waiting
 (a back-fill continues at once while a column's is unfinished). The total is an
-estimate: the articles already handed over, plus those waiting in the hand-off queue,
-plus the list items the crawler has still to read down to the back-fill's end (from
-the lists' own item counts, see ``services.crawler.progress``), each taken as one
-article; unknown until every column's list has been reached.
+estimate taken from one consistent snapshot, the crawl child's report: the articles
+handed over before the current poll, plus what the poll has published, plus what it has
+still to come (the list items left down to the back-fill's end, from the lists' own item
+counts, and the articles asked for and not answered; see ``services.crawler.progress``),
+each list item taken as one article. Adding the queue's length to a report a second old
+would count the articles published in between twice. Unknown until every column's list
+has been reached.
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ class BackfillProgress:
     polls: int = 0  # finished polls this session
     crawled_before: int = 0  # list items read by the finished polls
     crawling: int = 0  # list items read by the current poll
-    crawl_left: int | None = None  # list items the crawler has left, as last known
+    crawl_left: int | None = None  # articles the crawler has still to come, as last known
+    poll_base: int = 0  # articles handed over before the current poll's crawl began
+    crawl_published: int = 0  # articles the current poll's crawl has published
     meter: RateMeter = field(default_factory=RateMeter)
 
     def handed_over(self, now: float, articles: int, evidence: int, dead_letters: int) -> None:
@@ -69,6 +74,12 @@ class BackfillProgress:
         # for; until then what the last poll left stands.
         if report.left is not None or self.crawl_left is None:
             self.crawl_left = report.left
+            self.crawl_published = report.published
+
+    def poll_started(self) -> None:
+        """A crawl child starts (what an earlier crash left in the queue is handed over)."""
+        self.poll_base = self.articles
+        self.crawl_published = 0
 
     def poll_finished(self) -> None:
         self.crawled_before += self.crawling
@@ -80,16 +91,16 @@ class BackfillProgress:
         return self.crawled_before + self.crawling
 
     @property
-    def left(self) -> int | None:
-        """Articles still to come: queued plus the crawler's list items left; None: unknown."""
+    def total(self) -> int | None:
         if self.crawl_left is None:
             return None
-        return self.queued + self.crawl_left
+        return max(self.poll_base + self.crawl_published + self.crawl_left, self.articles)
 
     @property
-    def total(self) -> int | None:
-        left = self.left
-        return None if left is None else self.articles + left
+    def left(self) -> int | None:
+        """Articles still to come (queued, or not yet published); None: unknown."""
+        total = self.total
+        return None if total is None else total - self.articles
 
     def rate(self, now: float) -> float:
         """Articles per second: over the last half-minute, else since the start."""

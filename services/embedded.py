@@ -160,6 +160,7 @@ class EmbeddedPipeline:
     def poll(self, crawl_overrides: dict[str, Any], stop: threading.Event) -> CrawlSummary:
         """One crawl in a child, drained as it goes; the poll's report goes to the tracker."""
         result = self.drain()  # what an earlier crash left behind goes first
+        self._progress().poll_started()
         started = datetime.now(UTC)
         self.last_crawl = None
         try:

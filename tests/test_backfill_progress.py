@@ -12,28 +12,36 @@ from services.crawler.progress import CrawlProgress
 from services.progress_views import BarProgressView, LogProgressView, progress_view
 
 
-def test_total_and_eta_follow_the_crawler_and_the_queue() -> None:
+def test_total_and_eta_follow_the_crawlers_report() -> None:
     progress = BackfillProgress(started=0.0)
+    progress.poll_started()
     progress.crawled(None, queued=0)
     assert progress.total is None and progress.eta_seconds(1.0) is None  # nothing known yet
-    progress.crawled(CrawlProgress(list_items=30, left=70, columns=1), queued=10)
+    # The crawler published 30 (20 handed over since, 10 queued) and has 70 to come.
     progress.handed_over(10.0, articles=20, evidence=5, dead_letters=1)
-    assert progress.total == 20 + 10 + 70
+    progress.crawled(CrawlProgress(list_items=30, published=30, left=70, columns=1), queued=10)
+    assert progress.total == 100 and progress.left == 80
     assert progress.rate(10.0) == 2.0  # 20 articles in 10 s
     assert progress.eta_seconds(10.0) == 40.0  # 80 to come at 2/s
     fields = progress.fields(10.0)
     assert fields["articles"] == 20 and fields["evidence"] == 5 and fields["eta"] == "0:40"
+    # The report is a second old and the queue has grown since: nothing is counted twice.
+    progress.crawled(CrawlProgress(list_items=30, published=30, left=70, columns=1), queued=25)
+    assert progress.total == 100
 
 
-def test_list_items_add_up_over_polls_and_the_last_known_left_stands_between_them() -> None:
+def test_list_items_and_totals_carry_over_polls() -> None:
     progress = BackfillProgress(started=0.0)
-    progress.crawled(CrawlProgress(list_items=300, left=700, columns=4, finished=True), 0)
+    progress.poll_started()
+    progress.crawled(CrawlProgress(list_items=300, published=290, left=700, finished=True), 0)
+    progress.handed_over(1.0, 290, 0, 0)
     progress.poll_finished()
-    # The next poll's child has not reached its columns yet: its report knows nothing left.
+    progress.poll_started()
+    # The next poll's child has not reached its columns yet: what the last one left stands.
     progress.crawled(CrawlProgress(list_items=0, left=None, columns=0), 0)
-    assert progress.list_items == 300 and progress.left == 700
-    progress.crawled(CrawlProgress(list_items=120, left=580, columns=4), 0)
-    assert progress.list_items == 420 and progress.left == 580 and progress.polls == 1
+    assert progress.list_items == 300 and progress.total == 990 and progress.left == 700
+    progress.crawled(CrawlProgress(list_items=120, published=100, left=600, columns=4), 0)
+    assert progress.list_items == 420 and progress.total == 990 and progress.polls == 1
 
 
 def test_the_rate_is_over_the_last_half_minute_once_there_is_one() -> None:

@@ -78,4 +78,5 @@ def test_a_backfill_over_several_polls_shows_its_progress_and_counts_right(
     # The total is an estimate (the crawler's report is up to a second old), close to the
     # site's count from the first poll on: the lists' counts, less what was read, plus what
     # was asked for and not answered yet.
-    assert all(abs(int(x["total"]) - ARTICLES) <= ARTICLES // 10 for x in under_way), lines
+    seen = [(x["articles"], x["queued"], x["list_items_read"], x["total"]) for x in under_way]
+    assert all(abs(int(x["total"]) - ARTICLES) <= ARTICLES // 10 for x in under_way), seen
