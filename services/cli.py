@@ -58,9 +58,16 @@ def run(
     port: Annotated[
         int | None, typer.Option(help="HTTP port (default $LUQIAO_HTTP_PORT, 8080)")
     ] = None,
+    progress_every: Annotated[
+        float,
+        typer.Option(
+            help="Seconds between progress log lines while polling, when stderr is not a "
+            "terminal (on a terminal a progress bar is shown)"
+        ),
+    ] = 10.0,
 ) -> None:
     """The whole product in one process, without Kafka: poll the site, extract,
-    track, and serve the web page, API and /metrics."""
+    track, and serve the web page, API and /metrics. A back-fill shows its progress."""
     import uvicorn
 
     from services.crawler.handoff import HandoffQueue
@@ -68,6 +75,7 @@ def run(
     from services.embedded import EmbeddedPipeline, poll_loop
     from services.extractor.handler import ExtractorHandler
     from services.extractor.settings import ExtractorSettings
+    from services.progress_views import progress_view
     from services.tracker.app import tracker_api
     from services.tracker.service import TrackerService
     from services.tracker.settings import TrackerSettings
@@ -85,7 +93,9 @@ def run(
     crawl_overrides["state_url"] = crawler_settings.resolved_state_url()
     crawl_overrides["site_url"] = crawler_settings.site_url
     queue = HandoffQueue(crawler_settings.resolved_state_url())
-    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker, queue)
+    pipeline = EmbeddedPipeline(
+        ExtractorHandler(ExtractorSettings()), tracker, queue, progress_view(progress_every)
+    )
     stop = threading.Event()
     poller = threading.Thread(
         target=poll_loop, args=(pipeline, crawl_overrides, poll_minutes, stop), daemon=True

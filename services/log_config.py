@@ -8,6 +8,17 @@ import sys
 import structlog
 
 
+class CurrentStderr:
+    """Whatever ``sys.stderr`` is when a line is written: while the embedded mode's progress
+    bar is drawn, rich replaces it with a proxy that prints above the bar."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
     renderer = (
@@ -23,6 +34,6 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )

@@ -4,19 +4,21 @@ an entry goes only once its evidence is stored, and feeding it twice stores noth
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from services.crawler.handoff import HandoffQueue
+from services.crawler.handoff import HandoffQueue, QueuedArticle
 from services.embedded import EmbeddedPipeline
-from services.events import ArticleFetched, article_id_for
+from services.events import ArticleFetched, StatusChanged, article_id_for
 from services.extractor.handler import ExtractorHandler
 from services.extractor.settings import ExtractorSettings
 from services.tracker.ledger.models import EvidenceRow
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
+from services.worker import BatchOutcome, RawMessage
 
 CASE = Path(__file__).parent / "data/extractor/articles/completed_park.json"
 
@@ -68,3 +70,43 @@ def test_a_refused_article_is_kept_with_its_reason(tmp_path: Path) -> None:
     result = pipeline.drain()
     assert result.dead_letters == 1 and queue.count() == 0 and queue.count("dead") == 1
     assert _evidence(tracker) == 0
+
+
+class RecordingQueue(HandoffQueue):
+    """The real queue, noting how much each read asked for and got."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.reads: list[tuple[int, int]] = []
+
+    def pending(self, limit: int = 100) -> list[QueuedArticle]:
+        got = super().pending(limit)
+        self.reads.append((limit, len(got)))
+        return got
+
+
+class RecordingTracker(TrackerService):
+    def __init__(self, settings: TrackerSettings) -> None:
+        super().__init__(settings)
+        self.batches: list[int] = []
+
+    def handle_raw_batch(self, batch: Sequence[RawMessage]) -> BatchOutcome[StatusChanged]:
+        self.batches.append(len(batch))
+        return super().handle_raw_batch(batch)
+
+
+def test_the_queue_is_drained_a_chunk_at_a_time_one_tracker_batch_each(tmp_path: Path) -> None:
+    """Memory does not follow the queue's length: at most one chunk is held at a time."""
+    tracker = RecordingTracker(TrackerSettings(database_url=f"sqlite:///{tmp_path / 'l.db'}"))
+    tracker.start()
+    queue = RecordingQueue(f"sqlite:///{tmp_path / 'state.db'}")
+    pipeline = EmbeddedPipeline(ExtractorHandler(ExtractorSettings()), tracker, queue)
+    for i in range(7):
+        article = _article()
+        url = f"{article.url}?copy={i}"
+        queue.put(article.model_copy(update={"url": url, "article_id": article_id_for(url)}))
+    result = pipeline.drain(batch=3)
+    assert result.articles == 7 and queue.count() == 0
+    assert queue.reads == [(3, 3), (3, 3), (3, 1), (3, 0)]
+    assert len(tracker.batches) == 3 and sum(tracker.batches) == result.evidence > 0
+    assert result.evidence == _evidence(tracker) == pipeline.progress.evidence  # type: ignore[union-attr]

@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sink", default="kafka", help='"kafka", "queue" or jsonl:<path>')
     parser.add_argument("--summary-file", type=Path, default=None)
     parser.add_argument("--append", action="store_true", help="append to the JSONL output")
+    parser.add_argument(
+        "--progress-file", type=Path, default=None, help="progress report, every second"
+    )
     parser.add_argument("--parent-pid", type=int, default=None, help="die when it dies")
     args = parser.parse_args(argv)
     die_with_parent(args.parent_pid)
@@ -32,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     code = 0
     summary: CrawlSummary | None
     try:
-        summary = crawl_once(settings, parse_sink(args.sink), append=args.append)
+        summary = crawl_once(
+            settings,
+            parse_sink(args.sink),
+            append=args.append,
+            progress_file=args.progress_file,
+        )
     except CrawlFailed as exc:
         print(f"crawl failed: {exc}", file=sys.stderr)
         summary = exc.summary

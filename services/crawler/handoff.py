@@ -62,7 +62,8 @@ class HandoffQueue:
                 pass
 
     def pending(self, limit: int = 100) -> list[QueuedArticle]:
-        """The oldest entries not yet acknowledged, in the order they were put."""
+        """The oldest entries not yet acknowledged, in the order they were put; at most
+        ``limit`` of them, so a reader holds one chunk, however long the queue is."""
         with Session(self.engine) as session:
             rows = session.scalars(
                 select(HandoffEntry)
@@ -74,8 +75,14 @@ class HandoffQueue:
 
     def ack(self, seq: int) -> None:
         """The downstream stored it: the entry goes."""
+        self.ack_many([seq])
+
+    def ack_many(self, seqs: list[int]) -> None:
+        """The downstream stored them all: the entries go, in one transaction."""
+        if not seqs:
+            return
         with Session(self.engine) as session, session.begin():
-            session.execute(delete(HandoffEntry).where(HandoffEntry.seq == seq))
+            session.execute(delete(HandoffEntry).where(HandoffEntry.seq.in_(seqs)))
 
     def refuse(self, seq: int, reason: str) -> None:
         """The downstream refused it (a dead letter): kept, with the reason, out of the way."""

@@ -263,3 +263,32 @@ def _latest(a: date | None, b: date | None) -> date | None:
 def page_for(position: int, page_size: int) -> int:
     """The 1-based page (of ``page_size`` items) holding a 1-based list position."""
     return (max(position, 1) - 1) // page_size + 1
+
+
+# ---- how much is left: the back-fill's progress ----------------------------------------
+def left_after(mark: ColumnMark) -> int | None:
+    """List items a column still has to read down to the back-fill's end, by its mark
+    (the list's size then less where the back-fill stopped); None before its first read.
+
+    An upper bound: the back-fill date may end the list earlier than its last item.
+    """
+    if mark.backfill_done:
+        return 0
+    if mark.backfill is None or mark.backfill.total is None:
+        return None
+    return max(mark.backfill.total - mark.backfill.position, 0)
+
+
+def left_in_walk(walk: ColumnWalk) -> int | None:
+    """Like :func:`left_after`, while a walk is under way (the items it read are done)."""
+    if walk.end_reached:
+        return 0
+    if walk.mark.newest is None or walk.phase == "backfill":
+        # A first read goes from the top down; a back-fill phase reads on from its mark.
+        stretch = walk.stretches["head" if walk.mark.newest is None else "backfill"]
+        if walk.total is None:
+            return None if walk.mark.newest is None else left_after(walk.mark)
+        if stretch.last_position is None:
+            return left_after(walk.mark) if walk.mark.newest is not None else walk.total
+        return max(walk.total - stretch.last_position, 0)
+    return left_after(walk.mark)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .metrics import record_run
+from .progress import PROGRESS_FILE_SETTING
 from .settings import CrawlerSettings
 from .summary import CrawlSummary
 
@@ -56,8 +57,15 @@ def parse_sink(spec: str) -> Sink:
     return Path(spec.removeprefix("jsonl:"))
 
 
-def crawl_once(settings: CrawlerSettings, sink: Sink, *, append: bool = False) -> CrawlSummary:
-    """One crawl in this process; can run only once per process (Twisted reactor)."""
+def crawl_once(
+    settings: CrawlerSettings,
+    sink: Sink,
+    *,
+    append: bool = False,
+    progress_file: Path | None = None,
+) -> CrawlSummary:
+    """One crawl in this process; can run only once per process (Twisted reactor).
+    With ``progress_file`` its progress is written there every second (progress.py)."""
     from scrapy.crawler import CrawlerProcess
 
     from .extensions import SUMMARY_STAT
@@ -65,6 +73,8 @@ def crawl_once(settings: CrawlerSettings, sink: Sink, *, append: bool = False) -
 
     scrapy_settings = settings.scrapy_settings(sink_spec(sink))
     scrapy_settings["LUQIAO_SINK_APPEND"] = append
+    if progress_file is not None:
+        scrapy_settings[PROGRESS_FILE_SETTING] = str(progress_file)
     process = CrawlerProcess(scrapy_settings)
     crawler = process.create_crawler(LuqiaoNewsSpider)
     process.crawl(crawler)
@@ -89,7 +99,12 @@ def failed_summary(reason: str, started_at: datetime | None = None) -> CrawlSumm
 
 
 def child_command(
-    settings_overrides: dict[str, Any], sink: Sink, summary_file: Path, *, append: bool
+    settings_overrides: dict[str, Any],
+    sink: Sink,
+    summary_file: Path,
+    *,
+    append: bool,
+    progress_file: Path | None = None,
 ) -> list[str]:
     command = [
         sys.executable,
@@ -106,6 +121,8 @@ def child_command(
     ]
     if append:
         command.append("--append")
+    if progress_file is not None:
+        command += ["--progress-file", str(progress_file)]
     return command
 
 
@@ -113,11 +130,18 @@ def child_command(
 def crawl_child(
     settings_overrides: dict[str, Any], sink: Sink, *, append: bool = False
 ) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
-    """A running crawl child and the file its summary will be in."""
+    """A running crawl child and the file its summary will be in; its progress report
+    (``progress.CrawlProgress``) is in ``progress_file_of(summary_file)`` while it runs."""
     with tempfile.TemporaryDirectory(prefix="luqiao-crawl-") as tmp:
         summary_file = Path(tmp) / "summary.json"
         child = subprocess.Popen(
-            child_command(settings_overrides, sink, summary_file, append=append),
+            child_command(
+                settings_overrides,
+                sink,
+                summary_file,
+                append=append,
+                progress_file=progress_file_of(summary_file),
+            ),
             env=os.environ.copy(),
         )
         try:
@@ -126,6 +150,11 @@ def crawl_child(
             if child.poll() is None:
                 child.kill()
                 child.wait()
+
+
+def progress_file_of(summary_file: Path) -> Path:
+    """Where a crawl child started by :func:`crawl_child` writes its progress."""
+    return summary_file.with_name("progress.json")
 
 
 def child_summary(

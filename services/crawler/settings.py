@@ -135,7 +135,10 @@ class CrawlerSettings(BusSettings):
                 "services.crawler.pipelines.WarcArchivePipeline": 300,
                 "services.crawler.pipelines.PublishPipeline": 400,
             },
-            "EXTENSIONS": {"services.crawler.extensions.CrawlSummaryExtension": 500},
+            "EXTENSIONS": {
+                "services.crawler.extensions.CrawlSummaryExtension": 500,
+                "services.crawler.progress.CrawlProgressExtension": 510,
+            },
             "COOKIES_ENABLED": False,
             # No listening ports in a crawl child: no telnet console, no remote control.
             "TELNETCONSOLE_ENABLED": False,

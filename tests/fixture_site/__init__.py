@@ -1,6 +1,7 @@
 """A local HTTP copy of the district portal's page shapes, for tests and benchmarks."""
 
 from .crawl_settings import fast_overrides
+from .generated import GeneratedSiteData
 from .server import Fault, FixtureSite, LoggedRequest, is_article_path, is_list_path
 from .site_data import Article, SiteData
 
@@ -8,6 +9,7 @@ __all__ = [
     "Article",
     "Fault",
     "FixtureSite",
+    "GeneratedSiteData",
     "LoggedRequest",
     "is_article_path",
     "is_list_path",

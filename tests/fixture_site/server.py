@@ -84,10 +84,11 @@ class LoggedRequest:
 
 
 class FixtureSite:
-    """``with FixtureSite(data_dir) as site: site.url`` -> a running copy of the portal."""
+    """``with FixtureSite(data_dir) as site: site.url`` -> a running copy of the portal
+    (or ``FixtureSite(GeneratedSiteData(...))``: a site's data already loaded)."""
 
-    def __init__(self, data_dir: Path | str) -> None:
-        self.data = SiteData(Path(data_dir))
+    def __init__(self, data_dir: Path | str | SiteData) -> None:
+        self.data = data_dir if isinstance(data_dir, SiteData) else SiteData(Path(data_dir))
         self._lock = threading.Lock()
         self.log: list[LoggedRequest] = []  # answered requests, with status and size
         self.arrivals: Counter[str] = Counter()  # requests per path, counted on arrival

@@ -46,7 +46,7 @@ from ..list_parsing import (
     parse_jpage_answer,
 )
 from ..navigation import ResolvedColumn, navigation_columns, resolve_columns
-from ..paging import ColumnWalk, page_for
+from ..paging import ColumnMark, ColumnWalk, page_for
 from ..seen_store import SeenPage
 from ..settings import CrawlerSettings, crawl_settings_of
 from ..state_access import state_of
@@ -75,6 +75,11 @@ class LuqiaoNewsSpider(scrapy.Spider):
         # Article requests bypass the dupefilter (so a redirect loop ends in "max
         # redirections", reported, not in a silent drop); this set keeps one per address.
         self.requested: set[str] = set()
+        # The walks of this poll and the marks they left, for the progress report
+        # (services.crawler.progress): one entry per column, never per article.
+        self.walks: dict[str, ColumnWalk] = {}
+        self.walked: dict[str, ColumnMark] = {}
+        self.articles_pending = 0  # article requests asked for and not answered yet
         self.site = cfg.site_url.rstrip("/")
         self.site_host = (urlsplit(self.site).hostname or "").lower()
         self.allowed_hosts = {self.site_host, *(h.lower() for h in cfg.offsite_allowlist)}
@@ -169,6 +174,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
             revisit_since=revisit_since,
             lookback_days=self.cfg.lookback_days,
         )
+        self.walks[column.column_id] = walk
         return Request(
             f"{self.site}/col/col{column.column_id}/index.html",
             callback=self.parse_column,
@@ -329,6 +335,9 @@ class LuqiaoNewsSpider(scrapy.Spider):
         error = walk.error
         if error is None and not walk.saw_items:
             error = "栏目为空 / the column lists no items"
+        mark = walk.advance()
+        if column.column_id is not None:
+            self.walked[column.column_id] = mark
         return ColumnWalked(
             column=column.wanted,
             column_id=column.column_id,
@@ -336,7 +345,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
             engine=engine,
             items_listed=walk.listed,
             list_total=walk.total,
-            mark=walk.advance(),
+            mark=mark,
             error=error,
         )
 
@@ -388,6 +397,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
         column_name: str | None,
         row: SeenPage | None,
     ) -> Request:
+        self.articles_pending += 1
         headers: dict[str, str] = {}
         if row is not None and row.published and row.http_status in (200, 304):
             if row.etag:
@@ -412,6 +422,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
     # ---- articles ----------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticlePage | PageOutcome]:
         self._inc("article_responses")
+        self.articles_pending -= 1
         meta = response.meta
         url = _listed_url(response.request) if response.request else response.url
 
@@ -478,6 +489,7 @@ class LuqiaoNewsSpider(scrapy.Spider):
         )
 
     def on_article_error(self, failure: Failure) -> Iterator[PageOutcome]:
+        self.articles_pending -= 1
         request = getattr(failure, "request", None)
         if request is None:
             self.report_error("?", _failure_text(failure))
