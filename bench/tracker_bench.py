@@ -30,15 +30,12 @@ import logging
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from sqlalchemy import create_engine, text
 
 from bench.broker_progress import produce_all
@@ -56,7 +53,7 @@ from tests.infra.kafka_broker import running_kafka_broker
 from tests.infra.kafka_topics import create_topics
 from tests.infra.postgres_databases import fresh_database
 from tests.infra.postgres_server import running_postgres_server
-from tests.live_server import free_port
+from tests.live_server import serving as live_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,26 +67,9 @@ def server_choice(loop: str, http: str) -> dict[str, str]:
     }
 
 
-@contextmanager
-def serving(app: Any, *, loop: str, http: str) -> Iterator[str]:
-    """uvicorn on a thread (as tests/live_server.py), with the loop and parser chosen."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", loop=loop, http=http
-    )  # type: ignore[arg-type]
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+def serving(app: Any, *, loop: str, http: str) -> AbstractContextManager[str]:
+    """uvicorn on a thread (tests/live_server.py's), with the loop and parser chosen."""
+    return live_serving(app, loop=loop, http=http)
 
 
 def _count_evidence(engine: Any) -> int:

@@ -20,9 +20,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any, startup_timeout: float = 60.0) -> Iterator[str]:
+def serving(app: Any, startup_timeout: float = 60.0, **config: Any) -> Iterator[str]:
+    """`config`: more of uvicorn.Config's options (the bench chooses `loop` and `http`)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
