@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fixture_site import FixtureSite, GeneratedSiteData  # noqa: E402
+from tests.fixture_site import FixtureSite, GeneratedSiteData, fast_environment  # noqa: E402
 
 SITE_DATA = ROOT / "tests" / "data" / "site_generated"
 DONE = re.compile(r"back-fill progress.*done")
@@ -102,11 +102,7 @@ def run_backfill(
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{work / 'luqiao.db'}",
-            "LUQIAO_CRAWLER_WARC_DIR": str(work / "warc"),
-            "LUQIAO_CRAWLER_DOWNLOAD_DELAY": "0",
-            "LUQIAO_CRAWLER_AUTOTHROTTLE_START_DELAY": "0",
-            "LUQIAO_CRAWLER_AUTOTHROTTLE_MAX_DELAY": "0.2",
-            "LUQIAO_CRAWLER_OFFSITE_ALLOWLIST": "[]",
+            **fast_environment(work),
             "LUQIAO_CRAWLER_MAX_LIST_PAGES": str(max_list_pages),
             "LUQIAO_CRAWLER_LOG_LEVEL": "WARNING",
             "LUQIAO_LOG_FORMAT": "console",

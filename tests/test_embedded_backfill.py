@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixture_site import FixtureSite, GeneratedSiteData
+from tests.fixture_site import FixtureSite, GeneratedSiteData, fast_environment
 
 pytestmark = pytest.mark.slow
 SITE = Path(__file__).parent / "data" / "site_generated"
@@ -39,11 +39,7 @@ def test_a_backfill_over_several_polls_shows_its_progress_and_counts_right(
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'luqiao.db'}",
-        "LUQIAO_CRAWLER_WARC_DIR": str(tmp_path / "warc"),
-        "LUQIAO_CRAWLER_DOWNLOAD_DELAY": "0",
-        "LUQIAO_CRAWLER_AUTOTHROTTLE_START_DELAY": "0",
-        "LUQIAO_CRAWLER_AUTOTHROTTLE_MAX_DELAY": "0.2",
-        "LUQIAO_CRAWLER_OFFSITE_ALLOWLIST": "[]",
+        **fast_environment(tmp_path),
         "LUQIAO_CRAWLER_MAX_LIST_PAGES": "1",
         "LUQIAO_LOG_FORMAT": "console",
     }

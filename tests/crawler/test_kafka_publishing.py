@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from services.crawler.run import CrawlFailed, crawl_subprocess
 from services.events import ArticleFetched, CrawlReport
-from tests.fixture_site import FixtureSite
+from tests.fixture_site import FixtureSite, fast_environment
 from tests.infra.kafka_topics import create_topics
 
 from .expected_articles import publishable
@@ -107,11 +107,7 @@ def test_crawl_once_publishes_its_crawl_report(
             "LUQIAO_ARTICLES_TOPIC": kafka_topics["articles"],
             "LUQIAO_CRAWLS_TOPIC": crawls,
             "LUQIAO_CRAWLER_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
-            "LUQIAO_CRAWLER_WARC_DIR": str(tmp_path / "warc"),
-            "LUQIAO_CRAWLER_DOWNLOAD_DELAY": "0",
-            "LUQIAO_CRAWLER_AUTOTHROTTLE_START_DELAY": "0",
-            "LUQIAO_CRAWLER_AUTOTHROTTLE_MAX_DELAY": "0.2",
-            "LUQIAO_CRAWLER_OFFSITE_ALLOWLIST": "[]",
+            **fast_environment(tmp_path),
             "LUQIAO_CRAWLER_COLUMNS": json.dumps(["今日路桥", "部门动态", "不存在的栏目"]),
         }
     )

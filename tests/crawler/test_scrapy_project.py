@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fixture_site import FixtureSite
+from tests.fixture_site import FixtureSite, fast_environment
 
 from .conftest import SINGLE_SITE_DATA, read_events
 
@@ -24,10 +24,7 @@ def _env(site: FixtureSite, workdir: Path) -> dict[str, str]:
             "LUQIAO_CRAWLER_SITE_URL": site.url,
             "LUQIAO_CRAWLER_COLUMNS": json.dumps(["今日路桥"]),
             "LUQIAO_CRAWLER_STATE_URL": f"sqlite:///{workdir / 'state.db'}",
-            "LUQIAO_CRAWLER_WARC_DIR": str(workdir / "warc"),
-            "LUQIAO_CRAWLER_DOWNLOAD_DELAY": "0",
-            "LUQIAO_CRAWLER_AUTOTHROTTLE_START_DELAY": "0",
-            "LUQIAO_CRAWLER_AUTOTHROTTLE_MAX_DELAY": "0.2",
+            **fast_environment(workdir),
         }
     )
     return env

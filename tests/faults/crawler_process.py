@@ -10,6 +10,8 @@ from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
+from tests.fixture_site import fast_environment
+
 POLL_MINUTES = 0.05  # a poll every 3 s once the last one ended
 DOWNLOAD_TIMEOUT_S = 2  # a page that hangs longer times out
 RETRY_MINUTES = 0.05  # a failed page is tried again after 3 s, 6 s, 12 s, …
@@ -21,15 +23,11 @@ def crawler_env(workdir: Path) -> dict[str, str]:
     """The crawler's settings for the fault run: the polite machinery on, waits short."""
     return {
         "LUQIAO_CRAWLER_STATE_URL": f"sqlite:///{workdir / 'crawler.db'}",
-        "LUQIAO_CRAWLER_WARC_DIR": str(workdir / "warc"),
-        "LUQIAO_CRAWLER_DOWNLOAD_DELAY": "0",
-        "LUQIAO_CRAWLER_AUTOTHROTTLE_START_DELAY": "0",
-        "LUQIAO_CRAWLER_AUTOTHROTTLE_MAX_DELAY": "0.2",
+        **fast_environment(workdir),
         "LUQIAO_CRAWLER_RETRY_BACKOFF_BASE": "0.05",
         "LUQIAO_CRAWLER_DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT_S),
         "LUQIAO_CRAWLER_ARTICLE_RETRY_MINUTES": str(RETRY_MINUTES),
         "LUQIAO_CRAWLER_GIVE_UP_AFTER": str(GIVE_UP_AFTER),
-        "LUQIAO_CRAWLER_OFFSITE_ALLOWLIST": "[]",
         "LUQIAO_CRAWLER_BACKFILL_DATE": "2023-01-01",
         # Five list pages per column and poll: the back-fill of ~270 items a column
         # takes several polls, so kills and faults land on a back-fill half done.

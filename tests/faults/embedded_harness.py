@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from tests.fixture_site import fast_environment
+
 CLI = Path(sys.executable).with_name("luqiao-monitor")
 DOWNLOAD_TIMEOUT_S = 2
 
@@ -66,12 +68,8 @@ class EmbeddedRun:
         env.update(
             {
                 "DATABASE_URL": f"sqlite:///{self.ledger}",
-                "LUQIAO_CRAWLER_WARC_DIR": str(self.workdir / "warc"),
-                "LUQIAO_CRAWLER_DOWNLOAD_DELAY": "0",
-                "LUQIAO_CRAWLER_AUTOTHROTTLE_START_DELAY": "0",
-                "LUQIAO_CRAWLER_AUTOTHROTTLE_MAX_DELAY": "0.2",
+                **fast_environment(self.workdir),
                 "LUQIAO_CRAWLER_RETRY_BACKOFF_BASE": "0.05",
-                "LUQIAO_CRAWLER_OFFSITE_ALLOWLIST": "[]",
                 "LUQIAO_CRAWLER_ARTICLE_RETRY_MINUTES": "0",
                 # A page that hangs longer times out (the site's slowest page takes 1.5 s).
                 "LUQIAO_CRAWLER_DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT_S),
