@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import ahocorasick
 
@@ -191,75 +191,79 @@ def background_years(
     return out
 
 
-class _BackgroundYears:
-    """`background_years` read lazily: only the sentences a candidate sits in, and
-    the earlier sentences of their paragraph that carry a year on to them.
-
-    Going back from a sentence, the first one that names a year gives it; one that
-    opens with a span of years ("近年来") or starts a paragraph ends the search
-    with no year, exactly as the forward reading resets there."""
-
-    def __init__(self, doc: str, spans: list[tuple[int, int]], published_year: int) -> None:
-        self.doc = doc
-        self.spans = spans
-        self.published_year = published_year
-        self.known: dict[int, int | None] = {}
-
-    def at(self, index: int) -> int | None:
-        if index in self.known:
-            return self.known[index]
-        doc, spans = self.doc, self.spans
-        year: int | None = None
-        i = index
-        while i >= 0:
-            if i in self.known:
-                year = self.known[i]
-                break
-            s, e = spans[i]
-            own = year_spoken_of(doc[s:e], self.published_year)
-            if own is not None:
-                year = own
-                break
-            if doc[s:e].lstrip().startswith(OPEN_FRAMES):
-                break
-            previous_end = spans[i - 1][1] if i > 0 else 0
-            if s == 0 or "\n" in doc[previous_end:s]:
-                break  # a new paragraph starts without a time
-            i -= 1
-        self.known[index] = year
-        return year
+T = TypeVar("T")
 
 
-class _QuotedInstructions:
-    """Is a sentence inside a paragraph of quoted instructions: at or after a
-    sentence of its paragraph that opens with them ("会议强调,…")? Read lazily,
-    going back from the sentence to the start of its paragraph."""
+class _CarriedInParagraph(Generic[T]):
+    """A fact a sentence states, or carries on from an earlier sentence of its
+    paragraph, read lazily: only for the sentences a candidate sits in, going back
+    to the first one that states it (`own`), one that ends the carry (`stops`), or
+    the paragraph's start, and remembered for each sentence asked about."""
+
+    default: T
 
     def __init__(self, doc: str, spans: list[tuple[int, int]]) -> None:
         self.doc = doc
         self.spans = spans
-        self.known: dict[int, bool] = {}
+        self.known: dict[int, T] = {}
 
-    def at(self, index: int) -> bool:
+    def own(self, sentence: str) -> T | None:
+        raise NotImplementedError
+
+    def stops(self, sentence: str) -> bool:
+        return False
+
+    def at(self, index: int) -> T:
         if index in self.known:
             return self.known[index]
         doc, spans = self.doc, self.spans
-        found = False
+        value = self.default
         i = index
         while i >= 0:
             if i in self.known:
-                found = self.known[i]
+                value = self.known[i]
                 break
             s, e = spans[i]
-            if opens_instructions(doc[s:e]):
-                found = True
+            own = self.own(doc[s:e])
+            if own is not None:
+                value = own
+                break
+            if self.stops(doc[s:e]):
                 break
             previous_end = spans[i - 1][1] if i > 0 else 0
             if s == 0 or "\n" in doc[previous_end:s]:
                 break  # the paragraph starts here
             i -= 1
-        self.known[index] = found
-        return found
+        self.known[index] = value
+        return value
+
+
+class _BackgroundYears(_CarriedInParagraph[int | None]):
+    """`background_years` read lazily. Going back from a sentence, the first one that
+    names a year gives it; one that opens with a span of years ("近年来") or starts a
+    paragraph ends the search with no year, exactly as the forward reading resets."""
+
+    default = None
+
+    def __init__(self, doc: str, spans: list[tuple[int, int]], published_year: int) -> None:
+        super().__init__(doc, spans)
+        self.published_year = published_year
+
+    def own(self, sentence: str) -> int | None:
+        return year_spoken_of(sentence, self.published_year)
+
+    def stops(self, sentence: str) -> bool:
+        return sentence.lstrip().startswith(OPEN_FRAMES)
+
+
+class _QuotedInstructions(_CarriedInParagraph[bool]):
+    """Is a sentence inside a paragraph of quoted instructions: at or after a
+    sentence of its paragraph that opens with them ("会议强调,…")?"""
+
+    default = False
+
+    def own(self, sentence: str) -> bool | None:
+        return True if opens_instructions(sentence) else None
 
 
 def _read_once(
