@@ -562,7 +562,7 @@ class ArticleExtractor:
             if (
                 stage == Stage.STARTED
                 and START_COMMITMENT.match(c.text)
-                and read_stage(sentence, None, record).stage in (Stage.IN_PROGRESS, Stage.COMPLETED)
+                and _under_way_after(sentence, reading.cue, record)
             ):
                 # "开工汽车商贸综合体": "6月开工, 目前地下室结构已全部完成" reports the
                 # works under way past the start the commitment promised.
@@ -706,6 +706,14 @@ def _achieves_the_thing(cue: str | None, sentence: str, cand: Candidate) -> bool
 
 
 _CLAUSES = re.compile(r"[,，;；:：]")
+
+
+def _under_way_after(sentence: str, start_cue: str | None, record: bool) -> bool:
+    """Does the sentence, after its start cue, report the works going on or parts done
+    ("6月开工, 目前地下室结构已全部完成", "启动…工作, 首批2所完成撤并")?"""
+    at = sentence.find(start_cue) if start_cue else -1
+    rest = sentence[at + len(start_cue) :] if start_cue and at >= 0 else ""
+    return read_stage(rest, None, record).stage in (Stage.IN_PROGRESS, Stage.COMPLETED)
 
 
 def _whole_done_of_the_thing(sentence: str, cand: Candidate) -> bool:
