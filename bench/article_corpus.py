@@ -13,6 +13,7 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from services.events import ArticleFetched, article_id_for
 
@@ -41,23 +42,26 @@ def build_corpus(count: int, target_bytes: int = TARGET_BYTES) -> list[ArticleFe
             cursor += 1
             parts.append(extra)
             size += len(extra.encode()) + 1
-        text = "\n".join(parts)
-        url = f"{row['url']}?bench={i}"
-        published = datetime.fromisoformat(row["published_at"])
-        articles.append(
-            ArticleFetched(
-                article_id=article_id_for(url),
-                url=url,
-                title=row.get("title") or "",  # a headline-less repost is read from its text
-                published_at=published,
-                source=row.get("source"),
-                column=row.get("column"),
-                text=text,
-                html_sha256=hashlib.sha256(f"{i}|{text}".encode()).hexdigest(),
-                fetched_at=published,
-            )
-        )
+        articles.append(_bench_article(row, i, "\n".join(parts)))
     return articles
+
+
+def _bench_article(row: dict[str, Any], i: int, text: str) -> ArticleFetched:
+    """Labelled row `row` as the `i`-th article of a corpus, with `text`: its own url
+    (so every one is a distinct article) and a page hash of its own."""
+    url = f"{row['url']}?bench={i}"
+    published = datetime.fromisoformat(row["published_at"])
+    return ArticleFetched(
+        article_id=article_id_for(url),
+        url=url,
+        title=row.get("title") or "",  # a headline-less repost is read from its text
+        published_at=published,
+        source=row.get("source"),
+        column=row.get("column"),
+        text=text,
+        html_sha256=hashlib.sha256(f"{i}|{text}".encode()).hexdigest(),
+        fetched_at=published,
+    )
 
 
 def message_bytes(articles: list[ArticleFetched]) -> list[bytes]:
@@ -72,21 +76,7 @@ def build_short_corpus(count: int) -> list[ArticleFetched]:
     articles: list[ArticleFetched] = []
     for i in range(count):
         row = rows[i % len(rows)]
-        url = f"{row['url']}?bench={i}"
-        published = datetime.fromisoformat(row["published_at"])
-        articles.append(
-            ArticleFetched(
-                article_id=article_id_for(url),
-                url=url,
-                title=row.get("title") or "",  # a headline-less repost is read from its text
-                published_at=published,
-                source=row.get("source"),
-                column=row.get("column"),
-                text=row["text"],
-                html_sha256=hashlib.sha256(f"{i}|{row['text']}".encode()).hexdigest(),
-                fetched_at=published,
-            )
-        )
+        articles.append(_bench_article(row, i, row["text"]))
     return articles
 
 
