@@ -3,36 +3,16 @@ broker, for the deployed extractor, as one dated document."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from kafka import KafkaConsumer
 from typer.testing import CliRunner
 
 from services.catalog.cli import catalog_app
 from services.events import ArticleFetched, article_id_for
+from tests.infra.kafka_reading import consume
 
 REPORT = Path(__file__).parent / "data" / "reports" / "gov_2026.txt"
-
-
-def consume(bootstrap: str, topic: str, timeout: float = 30.0) -> list[Any]:
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=2000,
-    )
-    messages: list[Any] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and not messages:
-            messages.extend(consumer)
-    finally:
-        consumer.close()
-    return messages
 
 
 @pytest.mark.kafka

@@ -7,17 +7,16 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer
 from sqlalchemy import create_engine, inspect, text
 
 from services.crawler.run import CrawlFailed, crawl_subprocess
 from services.events import ArticleFetched, CrawlReport
 from tests.fixture_site import FixtureSite, fast_environment
+from tests.infra.kafka_reading import consume
 from tests.infra.kafka_topics import create_topics
 
 from .expected_articles import publishable
@@ -27,24 +26,6 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _consume(bootstrap: str, topic: str, want: int, timeout: float = 30.0) -> list[Any]:
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=2000,
-    )
-    messages: list[Any] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and len(messages) < want:
-            messages.extend(consumer)
-    finally:
-        consumer.close()
-    return messages
 
 
 @pytest.mark.kafka
@@ -60,7 +41,7 @@ def test_crawl_publishes_articles_to_kafka(
 
     expected = len(publishable(fixture_site)) - 1  # the duplicate story goes out once
     assert summary.published == expected
-    messages = _consume(kafka_bootstrap, topic, expected)
+    messages = consume(kafka_bootstrap, topic, expected)
     assert len(messages) == expected
     events = [ArticleFetched.model_validate_json(m.value) for m in messages]
     assert all(m.key.decode() == e.article_id for m, e in zip(messages, events, strict=True))
@@ -68,7 +49,7 @@ def test_crawl_publishes_articles_to_kafka(
 
     again = crawl_subprocess(overrides, "kafka")
     assert again.published == 0
-    assert len(_consume(kafka_bootstrap, topic, expected + 1, timeout=5)) == expected
+    assert len(consume(kafka_bootstrap, topic, expected + 1, timeout=5)) == expected
 
 
 def test_kafka_down_fails_loudly_and_marks_nothing_seen(
@@ -125,8 +106,8 @@ def test_crawl_once_publishes_its_crawl_report(
         timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    articles = _consume(kafka_bootstrap, kafka_topics["articles"], 1000, timeout=10)
-    [message] = _consume(kafka_bootstrap, crawls, 1)
+    articles = consume(kafka_bootstrap, kafka_topics["articles"], 1000, timeout=10)
+    [message] = consume(kafka_bootstrap, crawls, 1)
     report = CrawlReport.model_validate_json(message.value)
     assert report.ok is False and report.articles_published == len(articles) > 5
     by_column = {c.column: c for c in report.columns}
