@@ -18,14 +18,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from services.tracker.api.main import create_api
-from services.tracker.api.routes.subscriptions import subscriptions_router
 from services.tracker.ledger.models import NotificationRow, StatusRow, SubscriptionRow
-from services.tracker.notifications.outbox import SubscriptionMatcher, utc_now
+from services.tracker.notifications.outbox import utc_now
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
-from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
+from tests.tracker.subscribing import running, subscriptions_api
 
 TOKEN = "auditor-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -48,16 +46,13 @@ def tracker(database_url: str) -> Iterator[TrackerService]:
         api_max_body_bytes=BODY_LIMIT,
         max_subscriptions=MAX_SUBSCRIPTIONS,
     )
-    service = TrackerService(settings, catalog=list(mini_catalog()))
-    service.start(as_of=date(2025, 6, 1))
-    service.add_listener(SubscriptionMatcher(service.catalog))
-    yield service
-    service.engine.dispose()
+    with running(settings) as service:
+        yield service
 
 
 @pytest.fixture
 def client(tracker: TrackerService) -> Iterator[TestClient]:
-    api = create_api(tracker, extra_routers=[subscriptions_router(tracker)])
+    api = subscriptions_api(tracker)
     with TestClient(api, raise_server_exceptions=False) as c:
         yield c
 

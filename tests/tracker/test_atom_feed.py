@@ -11,13 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.events import Stage
-from services.tracker.api.main import create_api
-from services.tracker.api.routes.subscriptions import subscriptions_router
-from services.tracker.notifications.outbox import SubscriptionMatcher
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
-from tests.catalog_fixtures import mini_by_id, mini_catalog
+from tests.catalog_fixtures import mini_by_id
 from tests.tracker.evidence_factory import make_evidence
+from tests.tracker.subscribing import running, subscriptions_api
 
 AUTH = {"Authorization": "Bearer feed-test"}
 URL = "https://www.luqiao.gov.cn/art/2025/6/1/art_1229_1.html"
@@ -26,16 +24,13 @@ URL = "https://www.luqiao.gov.cn/art/2025/6/1/art_1229_1.html"
 @pytest.fixture
 def tracker(tmp_path: Path) -> Iterator[TrackerService]:
     settings = TrackerSettings(database_url=f"sqlite:///{tmp_path / 't.db'}", api_token="feed-test")
-    service = TrackerService(settings, catalog=list(mini_catalog()))
-    service.start(as_of=date(2025, 6, 1))
-    service.add_listener(SubscriptionMatcher(service.catalog))
-    yield service
-    service.engine.dispose()
+    with running(settings) as service:
+        yield service
 
 
 @pytest.fixture
 def client(tracker: TrackerService) -> Iterator[TestClient]:
-    with TestClient(create_api(tracker, extra_routers=[subscriptions_router(tracker)])) as c:
+    with TestClient(subscriptions_api(tracker)) as c:
         yield c
 
 

@@ -12,14 +12,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.tracker.api.main import create_api
-from services.tracker.api.routes.subscriptions import subscriptions_router
-from services.tracker.notifications.outbox import SubscriptionMatcher
 from services.tracker.notifications.webhooks import deliver_due
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
-from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
+from tests.tracker.subscribing import running, subscribing_tracker, subscriptions_api
 
 TOKEN = "auditor-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -37,16 +34,13 @@ def tracker(tmp_path: Path) -> Iterator[TrackerService]:
         api_token=TOKEN,
         webhook_allow_hosts="127.0.0.1/32",  # the dead hook below is on loopback
     )
-    service = TrackerService(settings, catalog=list(mini_catalog()))
-    service.start(as_of=date(2025, 6, 1))
-    service.add_listener(SubscriptionMatcher(service.catalog))
-    yield service
-    service.engine.dispose()
+    with running(settings) as service:
+        yield service
 
 
 @pytest.fixture
 def client(tracker: TrackerService) -> Iterator[TestClient]:
-    api = create_api(tracker, extra_routers=[subscriptions_router(tracker)])
+    api = subscriptions_api(tracker)
     with TestClient(api) as c:
         yield c
 
@@ -127,9 +121,8 @@ def test_deliveries_endpoint_shows_the_log(client: TestClient, tracker: TrackerS
 
 def test_write_endpoints_are_off_without_a_configured_token(tmp_path: Path) -> None:
     settings = TrackerSettings(database_url=f"sqlite:///{tmp_path / 'off.db'}", api_token="")
-    service = TrackerService(settings, catalog=list(mini_catalog()))
-    service.start(as_of=date(2025, 6, 1))
-    api = create_api(service, extra_routers=[subscriptions_router(service)])
+    service = subscribing_tracker(settings)
+    api = subscriptions_api(service)
     with TestClient(api) as c:
         response = c.post("/api/subscriptions", json={"name": "x", "scope": "all"}, headers=AUTH)
     service.engine.dispose()

@@ -21,12 +21,12 @@ import pytest
 from sqlalchemy import select
 
 from services.tracker.ledger.models import DeliveryAttemptRow, SubscriptionRow
-from services.tracker.notifications.outbox import SubscriptionMatcher, utc_now
+from services.tracker.notifications.outbox import utc_now
 from services.tracker.notifications.webhooks import deliver_due
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
-from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
+from tests.tracker.subscribing import running
 
 HUGE_BYTES = 1_500_000_000
 CHUNK = b"x" * (1 << 20)
@@ -112,11 +112,8 @@ def tracker(tmp_path: Path) -> Iterator[TrackerService]:
         webhook_total_seconds=TOTAL_S,
         webhook_max_response_bytes=RESPONSE_CAP,
     )
-    service = TrackerService(settings, catalog=list(mini_catalog()))
-    service.start(as_of=date(2025, 6, 1))
-    service.add_listener(SubscriptionMatcher(service.catalog))
-    yield service
-    service.engine.dispose()
+    with running(settings) as service:
+        yield service
 
 
 def one_delivery(tracker: TrackerService, url: str) -> tuple[float, DeliveryAttemptRow]:

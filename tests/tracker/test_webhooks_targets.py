@@ -19,10 +19,8 @@ import trustme
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from services.tracker.api.main import create_api
-from services.tracker.api.routes.subscriptions import subscriptions_router
 from services.tracker.ledger.models import DeliveryAttemptRow, SubscriptionRow
-from services.tracker.notifications.outbox import SubscriptionMatcher, utc_now
+from services.tracker.notifications.outbox import utc_now
 from services.tracker.notifications.targets import (
     REFUSED_MESSAGE,
     AllowList,
@@ -34,8 +32,8 @@ from services.tracker.notifications.targets import (
 from services.tracker.notifications.webhooks import deliver_due
 from services.tracker.service import TrackerService
 from services.tracker.settings import TrackerSettings
-from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import report_unfinished_after_deadline
+from tests.tracker.subscribing import subscribing_tracker, subscriptions_api
 from tests.webhook_receiver import Receiver, running_receiver
 
 TOKEN = "auditor-token"
@@ -55,10 +53,7 @@ def make_tracker(tmp_path: Path, allow: str = "") -> TrackerService:
         webhook_timeout_seconds=2.0,
         webhook_total_seconds=4.0,
     )
-    service = TrackerService(settings, catalog=list(mini_catalog()))
-    service.start(as_of=date(2025, 6, 1))
-    service.add_listener(SubscriptionMatcher(service.catalog))
-    return service
+    return subscribing_tracker(settings)
 
 
 @pytest.fixture
@@ -94,7 +89,7 @@ def attempts(tracker: TrackerService) -> list[tuple[int | None, str | None]]:
 
 @pytest.mark.parametrize("case", HOSTILE, ids=[c["why"] for c in HOSTILE])
 def test_a_hostile_target_is_refused_at_creation(tracker: TrackerService, case: Any) -> None:
-    with TestClient(create_api(tracker, extra_routers=[subscriptions_router(tracker)])) as c:
+    with TestClient(subscriptions_api(tracker)) as c:
         answer = c.post(
             "/api/subscriptions",
             json={"name": "x", "scope": "all", "webhook_url": case["url"]},
@@ -124,7 +119,7 @@ def test_public_targets_and_an_allow_listed_loopback_are_accepted(tmp_path: Path
 
     assert check_target("https://hooks.example.org/x", AllowList(), resolver=public_dns)
     service = make_tracker(tmp_path, allow="127.0.0.1/32")
-    with TestClient(create_api(service, extra_routers=[subscriptions_router(service)])) as c:
+    with TestClient(subscriptions_api(service)) as c:
         made = c.post(
             "/api/subscriptions",
             json={"name": "x", "scope": "all", "webhook_url": "http://127.0.0.1:8099/hook"},
