@@ -43,6 +43,7 @@ from services.extractor.stages import (
     opens_instructions,
     read_stage,
     reports_an_event,
+    statement_at,
 )
 from services.extractor.term_cache import load_tables
 from services.extractor.terms import Profile, general_idf
@@ -570,7 +571,9 @@ class ArticleExtractor:
             if stage == Stage.IN_PROGRESS and _whole_done_of_the_thing(sentence, cand):
                 # "滚动推进做地、储备、出让…, 做地、储备任务也全面完成".
                 stage, fig_rule = Stage.COMPLETED, "whole_done"
-            if stage == Stage.COMPLETED and here.has(REMAINDER):
+            if stage == Stage.COMPLETED and REMAINDER.search(
+                statement_at(window, max(cand.focus - s, 0))
+            ):
                 # "已有4个建成投用, 其余2个正在装修": part of it.
                 stage, fig_rule = Stage.IN_PROGRESS, "remainder_under_way"
             if (
@@ -728,7 +731,7 @@ def _whole_done_of_the_thing(sentence: str, cand: Candidate) -> bool:
 
 
 REMAINDER = re.compile(
-    r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|在建|仍在|尚未|未完成|加紧|抓紧)"
+    r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
 WHOLE_DONE = re.compile(r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成")
 # A period short of the whole year: a figure for it is progress on an annual target.

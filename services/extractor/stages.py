@@ -49,15 +49,17 @@ MODALS = (
     "提出", "部署", "明确", "安排",
 )  # fmt: skip
 # A one-character modal inside an ordinary word is no modal: 重要, 主要, 需要; 将近.
+# A requirement as a noun is no modal either: "对照…的要求", "按要求"; nor a meeting's
+# name ("动员部署会召开"), nor a half year already past ("去年下半年建成投用").
+_MODAL_FORMS = {
+    "要": "(?<![重主需只必纪概扼])(?!(?<=[的按照])要求)要(?![素点闻件])",
+    "将": "将(?![近士军])",
+    "部署": "部署(?!会)",
+    "安排": "安排(?!会)",
+    "下半年": "(?<![去上前]年)下半年(?!以来)",
+}
 _MODAL_RE = re.compile(
-    "|".join(
-        "(?<![重主需只必纪概扼])要(?![素点闻件])"
-        if m == "要"
-        else "将(?![近士军])"
-        if m == "将"
-        else re.escape(m)
-        for m in sorted(MODALS, key=len, reverse=True)
-    )
+    "|".join(_MODAL_FORMS.get(m, re.escape(m)) for m in sorted(MODALS, key=len, reverse=True))
 )
 # A sentence that defines a thing ("X是…的重要举措") reports no progress on it.
 DEFINITION_RE = re.compile(
@@ -96,10 +98,51 @@ def _cues_in(clause: str) -> list[tuple[int, str, Stage]]:
     return [(m.start(), m.group(), _STAGE_OF_CUE[m.group()]) for m in _CUE_RE.finditer(clause)]
 
 
+# A semicolon ends a statement: "计划2026年秋季投用；完小撤并工作今年秋季启动" holds two,
+# and a modal or a remainder in one says nothing of the other.
+_STATEMENT_END = re.compile(r"[;；]")
+
+
+def statement_start(text: str, pos: int) -> int:
+    """Where the statement holding `pos` starts (after the last semicolon before it)."""
+    return max((m.end() for m in _STATEMENT_END.finditer(text, 0, pos)), default=0)
+
+
+# "会议明确,将重点抓好以下工作:一是…;二是建成…": the items of an enumeration are one
+# list under its lead, whose modal governs them all.
+ENUMERATION_ITEM = re.compile(
+    r"\s*([一二三四五六七八九十]+是|其[一二三四五六七八九十]|第[一二三四五六七八九十]+[,，、是]"
+    r"|[（(][一二三四五六七八九十]+[）)])"
+)
+
+
+def _modal_scope_start(text: str, pos: int) -> int:
+    """Where a modal before `pos` stops governing: the statement's start, unless
+    the statement is an item of an enumeration, which its lead governs."""
+    start = statement_start(text, pos)
+    while start > 0 and ENUMERATION_ITEM.match(text, start):
+        start = statement_start(text, start - 1)
+    return start
+
+
+_COLON = re.compile(r"[:：]")
+
+
+def statement_end(text: str, pos: int) -> int:
+    """Where the statement holding `pos` ends (at the next semicolon, or the text's end)."""
+    end = _STATEMENT_END.search(text, pos)
+    return end.start() if end else len(text)
+
+
+def statement_at(text: str, pos: int) -> str:
+    """The statement (semicolon to semicolon) holding `pos`."""
+    return text[statement_start(text, pos) : statement_end(text, pos)]
+
+
 def _modal_before(text: str, pos: int) -> bool:
-    """A modal anywhere before the cue in the sentence governs it, unless a
-    realised marker ("已", "目前") comes between them."""
-    before = text[:pos]
+    """A modal before the cue in its statement governs it, unless a realised
+    marker ("已", "目前") comes between them."""
+    before = text[_modal_scope_start(text, pos) : pos]
     last_modal = max((m.start() for m in _MODAL_RE.finditer(before)), default=-1)
     if last_modal < 0:
         return False
@@ -170,6 +213,10 @@ def _read_clause(
         elif _negated(clause, pos):
             negated_cue = negated_cue or cue
         elif _modal_before(prefix + clause, len(prefix) + pos):
+            if cue in CLOSING_CUES and NEARLY.search(clause[:pos]):
+                # "主体结构即将结顶", "即将竣工": the works are under way, near their end.
+                realised.append((Stage.IN_PROGRESS, cue))
+                continue
             if after[:1] == "的":
                 continue  # "计划实施的4个项目中": names the projects; the next clause reports
             planned_cue = planned_cue or cue
@@ -236,6 +283,9 @@ def reports_an_event(sentence: str) -> bool:
 PLAN_FRAME_AFTER = re.compile(
     r"(作出|做出|进行|提出)了?[^,，;；。]{0,4}(部署|安排|要求)|列入[^,，;；。]{0,6}(计划|清单|任务)(?!的)"
 )
+# "即将结顶", "即将全面完工": not yet, but the works are under way and near their end.
+NEARLY = re.compile(r"即将[\u4e00-\u9fff]{0,4}$")
+CLOSING_CUES = frozenset(("结顶", "主体结顶", "封顶", "完工", "竣工", "建成", "全面完成", "完成"))
 # Cues that report something done only with a count of it: "新建口袋公园7个".
 COUNTED_CUES = frozenset(("新建", "新增"))
 COUNT_AFTER = re.compile(
@@ -341,6 +391,14 @@ def _read_stage(window: str, focus: int | None) -> StageReading:
                 i -= 1
                 start, clause, _ = clauses[i]
                 reading = _verdict(*_read_clause(clause, window[:start]))
+        if reading is None:
+            # "对照“四好农村路”2.0版的要求, 从…延伸: 全面推行路长制, 设立路长386名":
+            # a frame with no verb of its own, and what was done after its colon.
+            end = statement_end(window, focus)
+            colon = _COLON.search(window, focus, end)
+            if colon:
+                after = _read_stage(window[colon.end() : end], None)
+                reading = after if after.stage is not None else None
         if reading is not None and reading.stage == Stage.PLANNED:
             # Only a future tail borrows: a clause with no cue of its own may be
             # another subject's ("A获评…, B持续打响"), and takes nothing.
