@@ -33,19 +33,28 @@ DONE_BEFORE = (
     "新建",
     "新开工",
 )
-TARGET_BEFORE = ("计划", "目标", "全年", "今年", "共", "力争", "要")
+TARGET_BEFORE = ("计划", "目标", "共", "力争", "要")
+# The year alone ("全年10万平方米", "今年4个") states a target; with a verb of work done
+# after it ("全年完成城市有机更新10.6万平方米") it states what the year did.
+YEAR_BEFORE = ("全年", "今年")
 _CLAUSE_BREAK = re.compile(r"[,，;；。:：!！?？]")
-PERCENT_CONTEXT = ("完成", "进度", "形象进度", "达到", "已")
+PERCENT_CONTEXT = ("完成", "进度", "形象进度", "达到", "已", "任务的", "目标的")
+SHARE_CONTEXT = ("占比", "比重", "比例")
 
 
 def _role(before: str, after: str, unit: str) -> str:
     if unit == "%":
+        if any(w in before[-8:] for w in SHARE_CONTEXT):
+            return "other"  # "超过100万元的村占比达到58%": a share of things, not of the work
         return "percent_done" if any(w in before[-8:] for w in PERCENT_CONTEXT) else "other"
     if after.startswith("中") or (after.startswith("的") and "中" in after[:12]):
         return "target"
     # A plan word governs the number unless "已" (already) comes after it.
     plan_at = max((before.rfind(w) for w in TARGET_BEFORE), default=-1)
     if plan_at >= 0 and "已" not in before[plan_at:]:
+        return "target"
+    year_at = max((before.rfind(w) for w in YEAR_BEFORE), default=-1)
+    if year_at >= 0 and not any(w in before[year_at:] for w in DONE_BEFORE):
         return "target"
     if any(w in before for w in DONE_BEFORE):
         return "done"

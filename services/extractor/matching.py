@@ -587,7 +587,12 @@ class ArticleExtractor:
                 # "加快发展社区微托育": one more centre built advances an effort
                 # that has no finish line; a title won or a policy issued completes it.
                 stage, fig_rule = Stage.IN_PROGRESS, "ongoing:one_step"
-            if stage == Stage.COMPLETED and c.targets and here.has(PART_YEAR):
+            if (
+                stage == Stage.COMPLETED
+                and c.targets
+                and here.has(PART_YEAR)
+                and not here.has(TARGET_MET)
+            ):
                 # "1—9月地区生产总值增长6.5%": on the way to an annual target, not there.
                 stage, fig_rule = Stage.IN_PROGRESS, "part_year"
             reasons = [f"anchor:{a}" for a in sorted(cand.anchors)]
@@ -736,6 +741,8 @@ REMAINDER = re.compile(
     r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
 WHOLE_DONE = re.compile(r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成")
+# The year's target said to be met: "截至12月中旬, …提前完成年度目标" is done, part-year or not.
+TARGET_MET = re.compile(r"(提前|超额|全面)?完成(了)?(年度|全年|年初)[^,，;；。]{0,4}(目标|任务)")
 # A period short of the whole year: a figure for it is progress on an annual target.
 PART_YEAR = re.compile(
     r"1\s*[—\-–~至到]\s*\d{1,2}\s*月|前[一二三]季度|[一二三]季度|上半年|前\d{1,2}个?月|截至\d{1,2}月"
@@ -770,6 +777,14 @@ def _stage_against_target(
     if target is None or progress is None:
         return stage, None
     reached = progress.done if progress.done is not None else progress.level
+    if (
+        stage == Stage.IN_PROGRESS
+        and progress.done is not None
+        and target.comparator in ("=", ">=")
+        and progress.done >= target.value > 0
+    ):
+        # "全年完成城市有机更新10.6万平方米" of a target of 10: the work reported reaches it.
+        return Stage.COMPLETED, f"figure:{progress.done:g}>={target.value:g}{target.unit}"
     if stage == Stage.COMPLETED:
         if reached is not None and reached < target.value:
             return Stage.IN_PROGRESS, f"figure:{reached:g}<{target.value:g}{target.unit}"
