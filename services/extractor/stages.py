@@ -184,6 +184,10 @@ def _read_clause(
             continue  # "推进会": a meeting's name; "设立需要…": a condition
         if cue in COUNTED_CUES and not COUNT_AFTER.match(clause, pos + len(cue)):
             continue  # "新建工程": a name; "新建口袋公园7个": a count of things built
+        if after == "以来":
+            continue  # "“医保地图”上线以来,…": a past event the sentence counts from
+        if cue == "通过" and not EXAMINATION.match(clause, pos + 2):
+            continue  # "通过示范带串联沿线村庄": by means of, not an examination passed
         if after.startswith(TASK_NOUNS):
             continue  # "启动了断头路打通工作": the verb names a task, the event is 启动
         following = clause[pos + len(cue) : pos + len(cue) + 8].lstrip("了")
@@ -290,6 +294,11 @@ CLOSING_CUES = frozenset(("结顶", "主体结顶", "封顶", "完工", "竣工"
 COUNTED_CUES = frozenset(("新建", "新增"))
 COUNT_AFTER = re.compile(
     r"[^,，;；。]{0,12}?(\d+(\.\d+)?|[一二三四五六七八九十两百千万]+)(个|座|条|所|家|处|项|只|支|间|张|万|亿|千|平方米|亩|公里|米)"
+)
+# 通过 reports an examination passed ("通过竣工验收", "顺利通过省级评审", "通过了"), not a means.
+EXAMINATION = re.compile(
+    r"(了|的)?[^,，;；。]{0,6}(验收|评审|评估|审核|审批|审查|认定|考核|复核|鉴定|论证|评定|评价|检测|核查|备案)"
+    r"|[,，;；。]|$"
 )
 # After a cue, a noun of the task itself makes the cue a name, not an event.
 TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图", "单位", "许可")
