@@ -77,7 +77,8 @@ SPLITS = ("dev", "heldout", "all")
 def display_rows(names: Iterable[str]) -> list[str]:
     """The rows to print, in reading order: the splits of the whole file, then each labelled
     set (in the order first met) by split. A set that lies in one split only (``real-shape-2``
-    is held out whole) gets one row: its ``all/`` row would repeat it figure for figure."""
+    and ``real-shape-3`` are held out whole) gets one row: its ``all/`` row would repeat it
+    figure for figure."""
     present = list(names)
     rows = [n for n in SPLITS if n in present]
     sets = list(dict.fromkeys(n.split("/", 1)[1] for n in present if "/" in n))
@@ -99,7 +100,7 @@ class EvaluationReport:
 
     def render(self, show_errors: bool = False) -> str:
         rows = display_rows(self.by_split)
-        width = max([18, *(len(name) for name in rows)])  # "heldout/real-shape-2" is 20 wide
+        width = max([18, *(len(name) for name in rows)])  # "heldout/real-shape-N" is 20 wide
         lines = [
             f"{'split':<{width}} {'articles':>8} {'P':>6} {'R':>6} {'F1':>6} {'stage':>6}  (tp/fp/fn)  planned P/R  plan→progress",
         ]

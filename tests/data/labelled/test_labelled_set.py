@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -62,20 +64,23 @@ def test_appending_a_set_keeps_earlier_splits() -> None:
     build.assign_splits(v1_alone)
     with_all = {a["id"]: a["split"] for a in everything}
     assert v1_alone and all(with_all[a["id"]] == a["split"] for a in v1_alone)
-    assert {a["set"] for a in everything} == {"v1", "real-shape", "real-shape-2"}
+    assert {a["set"] for a in everything} == set(build.SETS)
 
 
-def test_blind_set_is_held_out_whole_and_moves_nothing() -> None:
-    """real-shape-2 was written blind as a test of a tuned extractor: every article of it is
-    heldout, its ids follow the earlier sets, and adding it changes no earlier split."""
+@pytest.mark.parametrize("blind_set", ["real-shape-2", "real-shape-3"])
+def test_blind_set_is_held_out_whole_and_moves_nothing(blind_set: str) -> None:
+    """A blind set (written as a test of a tuned extractor) is heldout in every article, its ids
+    follow the sets added before it, and adding it changes no earlier split."""
     build = load("build_articles")
+    assert blind_set in build.HELDOUT_ONLY_SETS
+    before = build.SETS[: build.SETS.index(blind_set)]
     everything = build.read_sources(HERE / "sources")
     build.assign_splits(everything)
-    earlier = [dict(a) for a in build.read_sources(HERE / "sources") if a["set"] != "real-shape-2"]
+    earlier = [dict(a) for a in build.read_sources(HERE / "sources") if a["set"] in before]
     build.assign_splits(earlier)
     with_all = {a["id"]: a["split"] for a in everything}
     assert earlier and all(with_all[a["id"]] == a["split"] for a in earlier)
-    blind = [a for a in everything if a["set"] == "real-shape-2"]
+    blind = [a for a in everything if a["set"] == blind_set]
     assert len(blind) >= 70 and {a["split"] for a in blind} == {"heldout"}
     last_earlier = max(int(a["id"][1:]) for a in earlier)
     assert sorted(int(a["id"][1:]) for a in blind) == list(
@@ -83,12 +88,13 @@ def test_blind_set_is_held_out_whole_and_moves_nothing() -> None:
     )
 
 
-def test_validator_rejects_a_blind_article_in_dev(tmp_path: Path) -> None:
+@pytest.mark.parametrize("blind_set", ["real-shape-2", "real-shape-3"])
+def test_validator_rejects_a_blind_article_in_dev(tmp_path: Path, blind_set: str) -> None:
     import json
 
     validate = load("validate")
     lines = (HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-    blind = next(json.loads(ln) for ln in lines if json.loads(ln)["set"] == "real-shape-2")
+    blind = next(json.loads(ln) for ln in lines if json.loads(ln)["set"] == blind_set)
     path = tmp_path / "one.jsonl"
     for split, expected in (("heldout", 0), ("dev", 1)):
         path.write_text(json.dumps(dict(blind, split=split), ensure_ascii=False) + "\n", "utf-8")
