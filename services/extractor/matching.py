@@ -40,6 +40,7 @@ from services.extractor.figures import figures_in
 from services.extractor.places import article_focus, names_luqiao, other_places_in
 from services.extractor.stages import (
     StageReading,
+    defined_subject,
     opens_instructions,
     read_stage,
     reports_an_event,
@@ -539,6 +540,14 @@ class ArticleExtractor:
             if reading.stage is None:
                 reading = _reading_from_figures(c, figures)
             if reading.stage is None:
+                subject = defined_subject(sentence, cand.focus - s)
+                if subject is not None and not any(
+                    other.sentence_index == si and any(a in subject for a in other.anchors)
+                    for other in candidates
+                ):
+                    # (A subject that is a commitment itself carries its own news.)
+                    reading = _stage_of_subject(doc, spans, subject, record, years, facts.plan_year)
+            if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
             if (
                 part is None
@@ -670,6 +679,32 @@ CONTINUATIONS = (
     "眼下",
     "预计",
 )
+
+
+def _stage_of_subject(
+    doc: str,
+    spans: list[tuple[int, int]],
+    subject: str,
+    record: bool,
+    years: _BackgroundYears,
+    plan_year: int,
+) -> StageReading:
+    """What the article reports of a subject defined as part of a commitment: the first
+    sentence of its plan year that names the subject with something done ("金清镇全域土地
+    综合整治项目正式启动")."""
+    for j, (s, e) in enumerate(spans):
+        at = doc.find(subject, s, e)
+        if at < 0:
+            continue
+        spoken_of = years.at(j)
+        if spoken_of is not None and spoken_of < plan_year:
+            continue
+        reading = read_stage(doc[s:e], at - s, record)
+        if reading.stage is not None and reading.stage != Stage.PLANNED:
+            return StageReading(
+                reading.stage, reading.cue, f"defined:{reading.rule}", reading.regression_code
+            )
+    return StageReading(None, None, "no_stage_cue")
 
 
 def _continues(sentence: str) -> bool:

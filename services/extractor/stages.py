@@ -65,6 +65,22 @@ _MODAL_RE = re.compile(
 DEFINITION_RE = re.compile(
     r"是[^,，;；。]{0,30}的[^,，;；。]{0,8}(举措|工程|项目|任务|内容|载体|抓手|平台|工作)"
 )
+# What may open a definition's subject without being part of it.
+_SUBJECT_LEAD = re.compile(r"^\s*(本网讯|据悉|其中|这个|这一|这|该|此次|今年的?|目前)+")
+
+
+def defined_subject(sentence: str, focus: int) -> str | None:
+    """The subject a definition places the thing at `focus` over: in "全域土地综合整治是
+    我区今年实施“三整治一修复”的重点项目", news of 全域土地综合整治 is news of the
+    commitment to carry out “三整治一修复”. None when the focus is not in a definition."""
+    for m in DEFINITION_RE.finditer(sentence):
+        if m.start() < focus < m.end():
+            subject = _SUBJECT_LEAD.sub("", _CLAUSE_SPLIT.split(sentence[: m.start()])[-1])
+            subject = subject.strip(' “”"')
+            return subject if 4 <= len(subject) <= 16 else None
+    return None
+
+
 NEGATIONS = ("尚未", "仍未", "暂未", "没有", "未", "不")
 QUESTIONS = ("何时", "是否", "能否", "什么时候", "有没有", "吗")
 FIRST_STEP = re.compile(r"迈出.{0,4}第一步|首支|起步")
