@@ -73,6 +73,10 @@ def _anchors(c: Commitment) -> list[str]:
             core = name.removesuffix(suffix).strip('“”"')
             if core != name and len(core) >= 4 and core not in found:
                 found.append(core)
+        # "智慧陆港供应链和大宗商品流通渠道": news names one conjunct at a time.
+        for part in _conjuncts(name):
+            if part not in found:
+                found.append(part)
     if not c.entities:
         # A target with no named thing is referred to by what it measures:
         # "落实生育支持措施十五条" → "生育支持措施", "地区生产总值增长6%" → "地区生产总值".
@@ -81,6 +85,34 @@ def _anchors(c: Commitment) -> list[str]:
             if len(measure) >= 4 and measure not in found:
                 found.append(measure)
     return found
+
+
+_CONJUNCTIONS = frozenset(("和", "与", "及", "以及", "、"))
+# Words that measure an effort rather than name its thing: "耕地功能恢复力度".
+_EFFORT_TAILS = ("力度", "水平", "能力")
+
+
+def _conjuncts(name: str) -> list[str]:
+    """The things a coordinated name joins ("垦造耕地和耕地功能恢复力度" → "垦造耕地",
+    "耕地功能恢复"), cut by jieba so that "和美乡村" stays whole; none for a simple name."""
+    words = [w for w, _ in _cut(re.sub(r"[“”\"]", "", name))]
+    first = next((i for i, w in enumerate(words) if w in _CONJUNCTIONS), None)
+    if first is None or "的" in words[first:] or "等" in words[first:]:
+        # "城乡统筹、分层分类、精准高效的社会救助体系", "汽车产业、金属再生和二手车等“一类事”
+        # 改革": modifiers or examples of one thing, not things of their own.
+        return []
+    parts, current = [], ""
+    for w in [*words, "、"]:
+        if w in _CONJUNCTIONS:
+            part = current
+            for tail in _EFFORT_TAILS:
+                part = part.removesuffix(tail)
+            if len(part) >= 4:
+                parts.append(part)
+            current = ""
+        else:
+            current += w
+    return parts
 
 
 def _measure_of(metric: str) -> str:
@@ -99,7 +131,7 @@ def _measure_of(metric: str) -> str:
 DOMAIN_WORDS = (
     "科创", "绿道", "绿轴", "非遗", "文旅", "完小", "技改", "共富", "工坊", "康养", "托育",
     "微托育", "断头路", "老旧小区", "渔港", "数实", "直采", "集采", "跨境电商", "强村",
-    "医共体", "教共体", "村集体", "口袋公园", "有机更新", "双百", "驿站",
+    "医共体", "教共体", "村集体", "口袋公园", "有机更新", "双百", "驿站", "和美乡村",
 )  # fmt: skip
 
 
