@@ -51,6 +51,8 @@ _SUFFIXES = (
 # A short form this common in general Chinese is a word before it is a place.
 _COMMON_WORD_FREQ = 3000
 _PLACE_TAGS = ("n",)  # nouns: n, ns, nz, nr…
+# What comes before a place name when it is a destination, not where the event is.
+_NOT_THE_PLACE_BEFORE = frozenset(("至", "赴", "往"))
 # What follows a place name when it is the name of a street or a building here.
 _NOT_THE_PLACE_AFTER = ("路", "街", "大道", "大街", "巷", "弄", "桥", "商城", "饭店", "酒店")
 
@@ -187,9 +189,14 @@ def other_places_in(text: str) -> list[str]:
     opening = dateline_place(text)
     if opening is not None:
         found[-1] = opening
+    destination_ends: set[int] = set()
     for end, name in _automaton().iter(text):
         start = end - len(name) + 1
         if text[end + 1 : end + 3].startswith(_NOT_THE_PLACE_AFTER):
+            continue
+        if start > 0 and (text[start - 1] in _NOT_THE_PLACE_BEFORE or start in destination_ends):
+            # "开通至宁波舟山港的班列", "赴杭州招商": where to, not where (舟山 with 宁波).
+            destination_ends.add(end + 1)
             continue
         if len(name) > len(found.get(start, "")):
             found[start] = name
