@@ -212,13 +212,21 @@ MIN_KEYWORD_IDF = 6.5
 # A name is specific when one of its words is rare in general Chinese text
 # (jieba's IDF table): "绿轴", "康养城" are; "目标任务", "产业项目" are not.
 MIN_SPECIFIC_IDF = 8.0
+MIN_NAME_IDF_SUM = 18.0
+_NOT_NAMING_POS = ("m", "q", "f", "u", "c", "p", "x", "d", "r")
 
 
 def is_specific(name: str, clause: str) -> bool:
     if f"“{name}”" in clause or f"《{name}》" in clause:
         return True  # the report itself quotes it as a name
-    scores = [general_idf(w) for w, _ in _cut(name) if w.strip() and not re.search(r"[\d.]", w)]
-    return bool(scores) and max(scores) >= MIN_SPECIFIC_IDF
+    words = [(w, f) for w, f in _cut(name) if w.strip() and not re.search(r"[\d.]", w)]
+    scores = [general_idf(w) for w, _ in words]
+    if scores and max(scores) >= MIN_SPECIFIC_IDF:
+        return True
+    # Or several ordinary content words that together say much ("机场冷链物流中心",
+    # "城镇开发边界"); amounts and positions ("亿元以上") name a class, not a thing.
+    content = sum(general_idf(w) for w, f in words if not f.startswith(_NOT_NAMING_POS))
+    return content >= MIN_NAME_IDF_SUM
 
 
 SPLIT_GAP = 6
