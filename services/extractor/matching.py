@@ -596,6 +596,10 @@ class ArticleExtractor:
                 # "加快发展社区微托育": one more centre built advances an effort
                 # that has no finish line; a title won or a policy issued completes it.
                 stage, fig_rule = Stage.IN_PROGRESS, "ongoing:one_step"
+            if stage in (Stage.STARTED, Stage.IN_PROGRESS) and here.has(NOT_YET_AWARDED):
+                # "申报材料已提交, 评审正在进行, 尚未获批": for a title or an approval,
+                # the work before the award is the application, still a plan.
+                stage, fig_rule = Stage.PLANNED, "award:not_yet"
             if (
                 stage == Stage.COMPLETED
                 and c.targets
@@ -776,6 +780,10 @@ REMAINDER = re.compile(
     r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
 WHOLE_DONE = re.compile(r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成")
+# An award or approval said not to have come (yet).
+NOT_YET_AWARDED = re.compile(
+    r"(尚未|仍未|暂未|还未|还没有)(获批|获评|入选|创成|批复|认定|命名|授牌)"
+)
 # The year's target said to be met: "截至12月中旬, …提前完成年度目标" is done, part-year or not.
 TARGET_MET = re.compile(r"(提前|超额|全面)?完成(了)?(年度|全年|年初)[^,，;；。]{0,4}(目标|任务)")
 # A period short of the whole year: a figure for it is progress on an annual target.
