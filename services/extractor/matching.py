@@ -39,6 +39,7 @@ from services.extractor.document import read_document
 from services.extractor.figures import figures_in
 from services.extractor.places import article_focus, names_luqiao, other_places_in
 from services.extractor.stages import (
+    COUNT_AFTER,
     StageReading,
     defined_subject,
     opens_instructions,
@@ -591,7 +592,7 @@ class ArticleExtractor:
                 stage == Stage.COMPLETED
                 and c.kind == "ongoing"
                 and not _achieves_the_thing(reading.cue, sentence, cand)
-                and not here.has(WHOLE_DONE)
+                and not _whole_done_of_the_thing(sentence, cand)
             ):
                 # "加快发展社区微托育": one more centre built advances an effort
                 # that has no finish line; a title won or a policy issued completes it.
@@ -749,9 +750,15 @@ def _achieves_the_thing(cue: str | None, sentence: str, cand: Candidate) -> bool
     if cue not in DISCRETE_ACHIEVEMENTS:
         return False
     names = cand.anchors | cand.keywords
-    return any(
-        cue in clause and any(n in clause for n in names) for clause in _CLAUSES.split(sentence)
-    )
+    for clause in _CLAUSES.split(sentence):
+        at = clause.find(cue)
+        if at < 0 or not any(n in clause for n in names):
+            continue
+        if COUNT_AFTER.match(clause, at + len(cue)):
+            # "今年新组建城乡教共体8个": instances of the effort counted, not its end.
+            continue
+        return True
+    return False
 
 
 _CLAUSES = re.compile(r"[,，;；:：]")
