@@ -520,7 +520,9 @@ class ArticleExtractor:
                 here.elsewhere = other_places_in(sentence)
                 here.here = names_luqiao(sentence)
             elsewhere = [p for p in here.elsewhere if p not in facts.text]
-            if elsewhere and not here.here:
+            if elsewhere and not here.here and not SELF_REFERENCE.search(sentence):
+                # (The district's own news speaking of itself, "我区与宁波大学签约", is here;
+                # an article about another place is dropped below whatever it says.)
                 continue
             if focus is None:
                 lead = doc[: spans[min(2, len(spans) - 1)][1]]
@@ -787,6 +789,8 @@ REMAINDER = re.compile(
     r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
 WHOLE_DONE = re.compile(r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成")
+# How the district's own news names the district: "我区", "全区", "区委", "区政府".
+SELF_REFERENCE = re.compile(r"我区|全区|区委|区政府")
 # An award or approval said not to have come (yet).
 NOT_YET_AWARDED = re.compile(
     r"(尚未|仍未|暂未|还未|还没有)(获批|获评|入选|创成|批复|认定|命名|授牌)"
