@@ -3,7 +3,9 @@
 A clause is read on its own: "计划年底建成,目前已完成主体结顶" has a planned
 clause and an in-progress one; the realised clause wins. A cue under a modal
 ("将建成", "力争创成") is a plan; a negated cue ("尚未开工") reports nothing
-done. Delay words ("延期", "暂缓") outrank progress in the same window.
+done. Delay words ("延期", "暂缓") outrank progress in the same window. A
+modal governs to the end of its statement (a semicolon), except across the
+items of an enumeration ("一是…；二是…"), which its lead governs.
 """
 
 from __future__ import annotations
