@@ -823,7 +823,8 @@ def _stage_against_target(
     c: Commitment, stage: Stage, figures: list[Figure]
 ) -> tuple[Stage, str | None]:
     """ "4个中已有3个完成" is progress, not completion, of a target of 4; so is
-    "收入均达到50万元以上" of a target of 70万元. A figure that is itself a target
+    "收入均达到50万元以上" of a target of 70万元; work done that reaches the target
+    ("全年完成城市有机更新10.6万平方米" of 10) completes it. A figure that is itself a target
     ("计划改造4个") says nothing of what was done. The figures are read against the
     target once, by the contract's `Progress.toward`."""
     target = c.targets[0] if c.targets else None
