@@ -46,6 +46,10 @@ A set in ``HELDOUT_ONLY_SETS`` (``real-shape-2`` and ``real-shape-3``, each
 written blind after the extractor was tuned on the earlier sets) is held out
 whole: it is a test set only, so no article of it goes to dev and it numbers
 no blocks.
+
+A set in ``DEV_ONLY_SETS`` (``real-shape-4``, written apart from the extractor as material to
+tune on) is the opposite: every article is dev, none held out, and it numbers no blocks either, so
+adding it moves no earlier article.
 """
 
 from __future__ import annotations
@@ -66,11 +70,15 @@ SETS = (
     "real-shape",
     "real-shape-2",
     "real-shape-3",
+    "real-shape-4",
 )  # in the order added; blocks numbered on in this order
 DEFAULT_SET = SETS[0]
 # Sets written blind as a test of an extractor already tuned on the earlier sets: every article is
 # held out (nobody may tune on them), so they take no part in the block rule.
 HELDOUT_ONLY_SETS = frozenset({"real-shape-2", "real-shape-3"})
+# Sets written apart from the extractor to tune on: every article is dev (it is a tuning set, so
+# none of it can serve as a test), and they take no part in the block rule either.
+DEV_ONLY_SETS = frozenset({"real-shape-4"})
 FIELD_ORDER = (
     "id",
     "split",
@@ -151,10 +159,17 @@ def assign_splits(articles: list[Article]) -> None:
         raise ValueError(f"unknown set(s) {sorted(unknown)}; known: {SETS}")
     next_block: dict[str, int] = {}
     for set_name in SETS:
-        if set_name in HELDOUT_ONLY_SETS:
+        whole_split = (
+            "heldout"
+            if set_name in HELDOUT_ONLY_SETS
+            else "dev"
+            if set_name in DEV_ONLY_SETS
+            else None
+        )
+        if whole_split is not None:
             for article in articles:
                 if article.get("set") == set_name:
-                    article["split"] = "heldout"
+                    article["split"] = whole_split
             continue
         by_category: dict[str, list[Article]] = {}
         members_of_set = (a for a in articles if a.get("set") == set_name)

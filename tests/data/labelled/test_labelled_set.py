@@ -101,6 +101,39 @@ def test_validator_rejects_a_blind_article_in_dev(tmp_path: Path, blind_set: str
         assert validate.main([str(path), "--partial", "--no-catalog"]) == expected
 
 
+def test_dev_set_is_dev_whole_and_moves_nothing() -> None:
+    """real-shape-4 (written apart from the extractor, to tune on) is dev in every article, its
+    ids follow the sets before it, and adding it changes no earlier split."""
+    build = load("build_articles")
+    assert "real-shape-4" in build.DEV_ONLY_SETS
+    assert not build.DEV_ONLY_SETS & build.HELDOUT_ONLY_SETS
+    before = build.SETS[: build.SETS.index("real-shape-4")]
+    everything = build.read_sources(HERE / "sources")
+    build.assign_splits(everything)
+    earlier = [dict(a) for a in build.read_sources(HERE / "sources") if a["set"] in before]
+    build.assign_splits(earlier)
+    with_all = {a["id"]: a["split"] for a in everything}
+    assert earlier and all(with_all[a["id"]] == a["split"] for a in earlier)
+    dev_set = [a for a in everything if a["set"] == "real-shape-4"]
+    assert 60 <= len(dev_set) <= 70 and {a["split"] for a in dev_set} == {"dev"}
+    last_earlier = max(int(a["id"][1:]) for a in earlier)
+    assert sorted(int(a["id"][1:]) for a in dev_set) == list(
+        range(last_earlier + 1, last_earlier + 1 + len(dev_set))
+    )
+
+
+def test_validator_rejects_a_dev_set_article_in_heldout(tmp_path: Path) -> None:
+    import json
+
+    validate = load("validate")
+    lines = (HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    article = next(json.loads(ln) for ln in lines if json.loads(ln)["set"] == "real-shape-4")
+    path = tmp_path / "one.jsonl"
+    for split, expected in (("dev", 0), ("heldout", 1)):
+        path.write_text(json.dumps(dict(article, split=split), ensure_ascii=False) + "\n", "utf-8")
+        assert validate.main([str(path), "--partial", "--no-catalog"]) == expected
+
+
 def test_v1_is_the_first_135_articles() -> None:
     """Old and new parts are told apart by the set field, and v1 kept its ids."""
     build = load("build_articles")

@@ -46,9 +46,11 @@ CATEGORIES = {
 # Categories whose text is a whole document (a report or a review as the site publishes it),
 # exempt from the news length limits.
 DOCUMENTS = {"review", "report"}
-SETS = {"v1", "real-shape", "real-shape-2", "real-shape-3"}
+SETS = {"v1", "real-shape", "real-shape-2", "real-shape-3", "real-shape-4"}
 # Sets that are a test only (written blind): every article must be held out.
 HELDOUT_ONLY_SETS = {"real-shape-2", "real-shape-3"}
+# Sets written apart from the extractor to tune on: every article must be dev.
+DEV_ONLY_SETS = {"real-shape-4"}
 HARD_NEGATIVES = {"other_district", "plan_restatement", "feature", "pre_plan", "negated"}
 STAGES = {"started", "in_progress", "completed", "delayed"}
 REQUIRED: dict[str, type | tuple[type, ...]] = {
@@ -143,6 +145,8 @@ def check_article(art: Article, reports: dict[int, Report]) -> list[str]:
         errors.append(f"bad set {art['set']!r}")
     elif art["set"] in HELDOUT_ONLY_SETS and art["split"] != "heldout":
         errors.append(f"set {art['set']!r} is held out whole, not {art['split']!r}")
+    elif art["set"] in DEV_ONLY_SETS and art["split"] != "dev":
+        errors.append(f"set {art['set']!r} is a dev set whole, not {art['split']!r}")
     if art["title"] is not None and not str(art["title"]).strip():
         errors.append("empty title: leave it null for a headline-less repost")
     category = str(art["category"])
