@@ -38,6 +38,26 @@ class Unit:
     factor: float = 1.0
 
 
+# Units that count things: a bare figure in one ("两个项目") is how many things a
+# sentence speaks of, not a level a measure stands at.
+COUNT_UNITS = (
+    "个",
+    "条",
+    "家",
+    "项",
+    "所",
+    "座",
+    "处",
+    "辆",
+    "台",
+    "套",
+    "幢",
+    "栋",
+    "间",
+    "艘",
+    "张",
+)
+
 _TABLE: tuple[Unit, ...] = (
     # area
     Unit("万平方米", "平方米", 1e4),
@@ -74,26 +94,7 @@ _TABLE: tuple[Unit, ...] = (
     Unit("%", "%"),
     Unit("‰", "‰"),
     # counts
-    *(
-        Unit(name, name)
-        for name in (
-            "个",
-            "条",
-            "家",
-            "项",
-            "所",
-            "座",
-            "处",
-            "辆",
-            "台",
-            "套",
-            "幢",
-            "栋",
-            "间",
-            "艘",
-            "张",
-        )
-    ),
+    *(Unit(name, name) for name in COUNT_UNITS),
 )
 UNITS: dict[str, Unit] = {u.name: u for u in _TABLE}
 UNIT = "|".join(re.escape(name) for name in sorted(UNITS, key=len, reverse=True))

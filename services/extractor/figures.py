@@ -9,6 +9,7 @@ import re
 
 from services.catalog import units
 from services.events import Figure
+from services.extractor.quotes import mask_quoted_phrases
 
 # Numbers and units are the catalog's vocabulary (services/catalog/units.py): a figure
 # read here is only comparable with a target read there when both used the same one.
@@ -63,11 +64,12 @@ def _role(before: str, after: str, unit: str) -> str:
 
 def figures_in(text: str) -> list[Figure]:
     found: list[Figure] = []
+    masked = mask_quoted_phrases(text)  # "“改造老旧小区”两个项目": no verb of work done
     for m in FIGURE_RE.finditer(text):
         value = units.figure_value(m)
         if value is None:
             continue
-        before, after = text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 12]
+        before, after = masked[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 12]
         before = _CLAUSE_BREAK.split(before)[-1]  # what governs a number is in its clause
         found.append(
             Figure(

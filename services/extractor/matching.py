@@ -816,7 +816,9 @@ def _measure_reported(progress: Progress | None, target: Target) -> bool:
     if progress is None:
         return False
     percent_measure = progress.percent is not None and units.comparable("%", target.unit)
-    return progress.done is not None or progress.level is not None or percent_measure
+    # A bare count ("两个项目") says how many things the sentence names, not a level.
+    level = progress.level is not None and target.unit not in units.COUNT_UNITS
+    return progress.done is not None or level or percent_measure
 
 
 def _stage_against_target(

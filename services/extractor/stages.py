@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from services.events import Stage
+from services.extractor.quotes import mask_quoted_phrases
 
 # Longest cues first so "竣工验收" is read before "验收".
 CUES: dict[Stage, tuple[str, ...]] = {
@@ -49,6 +50,8 @@ MODALS = (
     "打算", "年内", "下一步", "下半年", "明年", "今后", "接下来",
     # The plan quoted or assigned: "报告提出…", "会议部署…", "根据计划…".
     "提出", "部署", "明确", "安排",
+    # Wishes and haste: "希望尽早开工建设…" says it has not happened.
+    "希望", "期待", "期盼", "尽早", "尽快",
 )  # fmt: skip
 # A one-character modal inside an ordinary word is no modal: 重要, 主要, 需要; 将近.
 # A requirement as a noun is no modal either: "对照…的要求", "按要求"; nor a meeting's
@@ -198,6 +201,8 @@ def _read_clause(
         return realised, planned_cue, None  # a question or a definition reports nothing
     for pos, cue, stage in _cues_in(clause):
         after = clause[pos + len(cue) : pos + len(cue) + 2]
+        if cue == "进展" and clause[pos - 1 : pos] == "的":
+            continue  # "汇报了…工程的进展": the word for progress, not a report of it
         if after[:1] == "会" or after[:1] == "需":
             continue  # "推进会": a meeting's name; "设立需要…": a condition
         if cue in COUNTED_CUES and not COUNT_AFTER.match(clause, pos + len(cue)):
@@ -217,6 +222,8 @@ def _read_clause(
             and "已" not in clause[max(0, pos - 3) : pos]
         ):
             continue  # "建成后, 将…": a condition, not an event
+        if after in ("之前", "以前", "之后", "以后"):
+            continue  # "在方案正式出台之前": a time to come, not an event
         if stage == Stage.COMPLETED and any(
             p in clause[max(0, pos - 6) : pos] for p in PROGRESSIVE
         ):
@@ -333,6 +340,8 @@ _TASK_SPLIT = re.compile(r"[,，;；]")
 @lru_cache(maxsize=16384)
 def _verb_first(clause: str) -> bool:
     """Does the clause open with a verb (after adverbs), with no subject before it?"""
+    if _CUE_RE.match(clause):
+        return True  # a stage cue is a verb, whatever jieba tags it ("新建" is also a place)
     import jieba
     import jieba.posseg
 
@@ -373,6 +382,7 @@ def read_stage(window: str, focus: int | None = None, record: bool = False) -> S
     a plan, unless the text is a record (a report's review part, `record`).
     Without a focus, every clause counts and the most telling cue wins.
     """
+    window = mask_quoted_phrases(window)
     reading = _read_stage(window, focus)
     if record and reading.stage is None:
         # A record states what was done: "“1187”体系持续迭代" there is work under way.
@@ -391,7 +401,20 @@ def read_stage(window: str, focus: int | None = None, record: bool = False) -> S
         frame = PLAN_FRAME_AFTER.search(window, focus or 0)
         if frame:
             return StageReading(Stage.PLANNED, reading.cue, f"plan_frame:{frame.group()}")
+        colon = _last_colon_before(window, focus or 0)
+        if colon is not None:
+            # "这十大民生实事项目是:推进…;新建…;改造…": the list a colon opens;
+            # "会议对…提出了明确要求:…要在6月底前全部开工": a frame that makes it a plan.
+            if PLAN_FRAME_AFTER.search(window[:colon]):
+                return StageReading(Stage.PLANNED, reading.cue, "plan_frame:colon")
+            if is_task_list(window[colon + 1 :]):
+                return StageReading(Stage.PLANNED, reading.cue, "task_list:colon")
     return reading
+
+
+def _last_colon_before(window: str, pos: int) -> int | None:
+    found = [m.start() for m in _COLON.finditer(window, 0, pos)]
+    return found[-1] if found else None
 
 
 def _read_stage(window: str, focus: int | None) -> StageReading:
@@ -429,7 +452,10 @@ def _read_stage(window: str, focus: int | None) -> StageReading:
         if reading is not None and reading.stage == Stage.PLANNED:
             # Only a future tail borrows: a clause with no cue of its own may be
             # another subject's ("A获评…, B持续打响"), and takes nothing.
+            since = statement_start(window, focus)
             for start, clause, _ in reversed(clauses[:at]):
+                if start < since:
+                    break  # another statement's event is not this one's
                 earlier = _verdict(*_read_clause(clause, window[:start]))
                 if earlier is not None and earlier.stage != Stage.PLANNED:
                     reading = StageReading(
