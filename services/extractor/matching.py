@@ -136,12 +136,17 @@ def reporting_year(article: ArticleFetched) -> int:
 TITLE_CUES = ("获评", "入选", "创成", "成功创建", "榜上有名", "摘得", "荣获", "获批", "成为")
 
 
+# A commitment to win a title: "创成省级旅游休闲街区", "争创国家智慧商检试点".
+TITLE_COMMITMENT = re.compile(r"(力争|争取|确保)?(创成|争创|获评|入选|创建|成功创建)")
+
+
 def _names_the_title(cand: Candidate, cue: str | None, sentence: str) -> bool:
     """Winning a title counts only for the title promised: "十里长街获评省非遗主题街区"
     is not "十里长街创成省级旅游休闲街区". The commitment's other keywords (those
     not part of the thing's name) must mostly be in the sentence."""
-    if cue not in TITLE_CUES:
-        return True
+    if cue not in TITLE_CUES and not TITLE_COMMITMENT.match(cand.profile.commitment.text):
+        return True  # (a commitment to win a title is about the title whatever the verb:
+        # "美食节在十里长街开幕" is no step towards 十里长街 becoming a 省级旅游休闲街区)
     p = cand.profile
     others = [k for k in p.keywords if not any(k in a for a in cand.anchors)]
     if not others:
@@ -155,6 +160,10 @@ RELATIVE_YEARS = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本年
 _RELATIVE_RE = re.compile("|".join(RELATIVE_YEARS) + r"|目前|近日|日前|截至目前")
 
 
+# A span of years counted back from now: "三年前", "已经有三年了", "五年来", "三年间", "近三年".
+YEARS_AGO = re.compile(
+    r"(?<![\d年])近?(?P<n>[一二两三四五六七八九十\d]{1,3})年(?P<how>前|来|间|了)"
+)
 # A year named as the base of a comparison ("较去年增长", "与去年同期持平").
 COMPARISON_BASE = re.compile(r"(比|较|与|同|于)(20\d\d年|去年|上年)(同期)?|(去年|上年)同期")
 
@@ -166,6 +175,13 @@ def year_spoken_of(sentence: str, published_year: int) -> int | None:
     what this year's plan achieved. None when the sentence names no time."""
     sentence = COMPARISON_BASE.sub("", sentence)  # "与去年同期持平": a base, not the time
     years = [int(y) for y, _since in YEAR_RE.findall(sentence)]
+    for m in YEARS_AGO.finditer(sentence):
+        # "建成已经有三年了", "三年前" → that year; "三年间,累计打通62条" is a tally
+        # over years, read as the year it starts from, like "2023年以来".
+        n = units.to_number(m.group("n"))
+        if n is not None and 1 <= n <= 30:
+            back = int(n) if m.group("how") in ("前", "了") else int(n) - 1
+            years.append(published_year - back)
     for m in _RELATIVE_RE.finditer(sentence):
         years.append(published_year + RELATIVE_YEARS.get(m.group(), 0))
     return max(years) if years else None

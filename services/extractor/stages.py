@@ -312,6 +312,9 @@ def reports_an_event(sentence: str) -> bool:
 PLAN_FRAME_AFTER = re.compile(
     r"(作出|做出|进行|提出)了?[^,，;；。]{0,4}(部署|安排|要求)|列入[^,，;；。]{0,6}(计划|清单|任务)(?!的)"
 )
+# What a document or a project contains, listed after a colon: "政策共12条,主要包括:支持龙头
+# 企业牵头组建…联盟": the measures it offers, not events.
+CONTENTS_FRAME = re.compile(r"(主要|具体)?(包括|内容为|内容有|措施有|举措有)\s*$")
 # "即将结顶", "即将全面完工": not yet, but the works are under way and near their end.
 NEARLY = re.compile(r"即将[\u4e00-\u9fff]{0,4}$")
 CLOSING_CUES = frozenset(("结顶", "主体结顶", "封顶", "完工", "竣工", "建成", "全面完成", "完成"))
@@ -405,7 +408,7 @@ def read_stage(window: str, focus: int | None = None, record: bool = False) -> S
         if colon is not None:
             # "这十大民生实事项目是:推进…;新建…;改造…": the list a colon opens;
             # "会议对…提出了明确要求:…要在6月底前全部开工": a frame that makes it a plan.
-            if PLAN_FRAME_AFTER.search(window[:colon]):
+            if PLAN_FRAME_AFTER.search(window[:colon]) or CONTENTS_FRAME.search(window[:colon]):
                 return StageReading(Stage.PLANNED, reading.cue, "plan_frame:colon")
             if is_task_list(window[colon + 1 :]):
                 return StageReading(Stage.PLANNED, reading.cue, "task_list:colon")
