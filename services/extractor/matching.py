@@ -127,6 +127,13 @@ def reporting_year(article: ArticleFetched) -> int:
     year = article.published_at.year
     if article.published_at.month > 2:
         return year
+    # The lead says what the story is: "日前,路桥区公布了2025年十大民生实事项目完成情况"
+    # in January 2026 looks back, whatever its closing lines say of the new year.
+    lead = article.title + article.text.split("\n", 1)[0]
+    back_in_lead = f"{year - 1}年" in lead or "去年" in lead
+    ahead_in_lead = f"{year}年" in lead or "今年" in lead
+    if back_in_lead != ahead_in_lead:
+        return year - 1 if back_in_lead else year
     text = article.title + article.text
     back = text.count(f"{year - 1}年") + text.count("去年") + text.count("回顾")
     ahead = text.count(f"{year}年") + text.count("今年")
@@ -611,6 +618,7 @@ class ArticleExtractor:
                 and c.kind == "ongoing"
                 and not _achieves_the_thing(reading.cue, sentence, cand)
                 and not _whole_done_of_the_thing(sentence, cand)
+                and not here.has(TARGET_MET)
             ):
                 # "加快发展社区微托育": one more centre built advances an effort
                 # that has no finish line; a title won or a policy issued completes it.
@@ -811,8 +819,12 @@ SELF_REFERENCE = re.compile(r"我区|全区|区委|区政府")
 NOT_YET_AWARDED = re.compile(
     r"(尚未|仍未|暂未|还未|还没有)(获批|获评|入选|创成|批复|认定|命名|授牌)"
 )
-# The year's target said to be met: "截至12月中旬, …提前完成年度目标" is done, part-year or not.
-TARGET_MET = re.compile(r"(提前|超额|全面)?完成(了)?(年度|全年|年初)[^,，;；。]{0,4}(目标|任务)")
+# The year's target said to be met: "截至12月中旬, …提前完成年度目标" is done, part-year or
+# not; so is an effort with no finish line that passed its year's figure ("超过500个的年度目标").
+TARGET_MET = re.compile(
+    r"(完成|超过|超出|突破|达到|实现)了?[^,，;；。]{0,8}?(年度|全年|年初)[^,，;；。]{0,6}(目标|任务)"
+    r"|超额完成"
+)
 # A period short of the whole year: a figure for it is progress on an annual target.
 PART_YEAR = re.compile(
     r"1\s*[—\-–~至到]\s*\d{1,2}\s*月|前[一二三]季度|[一二三]季度|上半年|前\d{1,2}个?月|截至\d{1,2}月"
