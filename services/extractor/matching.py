@@ -46,6 +46,7 @@ from services.extractor.stages import (
     read_stage,
     reports_an_event,
     statement_at,
+    statement_end,
 )
 from services.extractor.term_cache import load_tables
 from services.extractor.terms import Profile, general_idf
@@ -609,7 +610,7 @@ class ArticleExtractor:
                 # "滚动推进做地、储备、出让…, 做地、储备任务也全面完成".
                 stage, fig_rule = Stage.COMPLETED, "whole_done"
             if stage == Stage.COMPLETED and REMAINDER.search(
-                statement_at(window, max(cand.focus - s, 0))
+                _statement_and_its_remainder(window, max(cand.focus - s, 0))
             ):
                 # "已有4个建成投用, 其余2个正在装修": part of it.
                 stage, fig_rule = Stage.IN_PROGRESS, "remainder_under_way"
@@ -623,6 +624,12 @@ class ArticleExtractor:
                 # "加快发展社区微托育": one more centre built advances an effort
                 # that has no finish line; a title won or a policy issued completes it.
                 stage, fig_rule = Stage.IN_PROGRESS, "ongoing:one_step"
+            if c.targets and TOWN_SCOPE.search(sentence):
+                if c.targets[0].unit == "%":
+                    continue  # a town's figure ("全镇…完成固定资产投资21.6亿元") is no district rate
+                if stage == Stage.COMPLETED:
+                    # "全镇18个行政村…全部达到70万元以上": one town's part of a district target.
+                    stage, fig_rule = Stage.IN_PROGRESS, "part:a_town"
             if stage in (Stage.STARTED, Stage.IN_PROGRESS) and here.has(NOT_YET_AWARDED):
                 # "申报材料已提交, 评审正在进行, 尚未获批": for a title or an approval,
                 # the work before the award is the application, still a plan.
@@ -809,10 +816,22 @@ def _whole_done_of_the_thing(sentence: str, cand: Candidate) -> bool:
     )
 
 
+def _statement_and_its_remainder(window: str, focus: int) -> str:
+    """The statement holding the focus, and the next one when it opens with what is
+    left of it ("累计建成418个,覆盖8个镇;剩余2个镇…正在推进中")."""
+    end = statement_end(window, focus)
+    following = window[end + 1 : statement_end(window, end + 1)] if end < len(window) else ""
+    own = statement_at(window, focus)
+    return own + following if REMAINDER_LEAD.match(following) else own
+
+
+REMAINDER_LEAD = re.compile(r"\s*(剩余|其余|尚余|另有|还有)")
 REMAINDER = re.compile(
-    r"(剩余|其余|尚余|另外)[^,，;；。]{0,10}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
+    r"(剩余|其余|尚余|另外)[^,，;；。]{0,24}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
 WHOLE_DONE = re.compile(r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成")
+# A sentence about one town or street of the district, not the whole of it.
+TOWN_SCOPE = re.compile(r"全镇|该镇|本镇|全街道|该街道|镇里")
 # How the district's own news names the district: "我区", "全区", "区委", "区政府".
 SELF_REFERENCE = re.compile(r"我区|全区|区委|区政府")
 # An award or approval said not to have come (yet).

@@ -52,6 +52,8 @@ MODALS = (
     "提出", "部署", "明确", "安排",
     # Wishes and haste: "希望尽早开工建设…" says it has not happened.
     "希望", "期待", "期盼", "尽早", "尽快",
+    # A policy that encourages: "鼓励有条件的企业建立研究院" states no event.
+    "鼓励", "引导",
 )  # fmt: skip
 # A one-character modal inside an ordinary word is no modal: 重要, 主要, 需要; 将近.
 # A requirement as a noun is no modal either: "对照…的要求", "按要求"; nor a meeting's
