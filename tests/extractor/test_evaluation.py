@@ -90,8 +90,9 @@ def test_reports_read_whole_claim_no_progress_from_their_plan() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="real-shape-2, written blind after tuning: a meeting's task list (L289, "
-    "'一是抓储备，建立完善…机制，确保…；…优化联合验收流程') gives 3 plan mentions as progress "
-    "(measured 2026-11-27); remove this mark when the extractor reads it as a plan",
+    "'一是抓储备，建立完善…机制，确保…；…优化联合验收流程') gives 1 plan mention as progress "
+    "(measured 2026-11-27; 3 before the statement rules of that evening); remove this mark when "
+    "the extractor reads it as a plan",
 )
 def test_blind_set_documents_claim_no_progress_from_their_plan() -> None:
     catalog = load_catalog()
