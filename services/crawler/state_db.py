@@ -15,8 +15,10 @@ commit. A power cut may lose the last commits, but never part of one, and only t
 last ones (the database comes back as it was at an earlier commit): an article's
 hand-off entry and its seen mark are one transaction, so a lost commit makes the
 next poll fetch the article again, and a lost acknowledgement of the parent's
-makes it feed the entry again (the tracker's ingest is idempotent). Per article
-this spares two fsyncs, which were most of the crawl child's time in a back-fill.
+makes it feed the entry again (the tracker's ingest is idempotent by
+``evidence_id``). With the broker or an output file as the sink, a lost seen mark
+means the article is delivered a second time, never lost. Per article this spares
+the two fsyncs the hand-off cost before (last session's profile: 20 of 87 s).
 """
 
 from __future__ import annotations
