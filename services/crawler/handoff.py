@@ -4,9 +4,10 @@ The crawl child appends each article it publishes and, in the same transaction,
 marks the page published in its seen-store (one commit per article: a crash leaves
 both or neither, so an article is neither lost nor handed over twice). The parent
 process drains the queue in order, hands each article to the extractor and the
-tracker, and deletes the entry only after the tracker committed its evidence. A crash anywhere leaves
-the entry in the queue, and the next start drains it first; the tracker's ingest
-is idempotent by ``evidence_id``, so feeding an entry twice stores nothing twice.
+tracker, and deletes the entry only after the tracker committed its evidence. A
+crash anywhere leaves the entry in the queue, and the next start drains it first;
+the tracker's ingest is idempotent by ``evidence_id``, so feeding an entry twice
+stores nothing twice.
 """
 
 from __future__ import annotations
