@@ -1,16 +1,18 @@
 """The embedded mode's durable hand-off: crawl child → queue → extractor and tracker.
 
-The crawl child appends each article it publishes and commits (SQLite
-``synchronous=FULL``: on disk when ``put`` returns); only then does the
-seen-store mark the article published. The parent process drains the queue in
-order, hands each article to the extractor and the tracker, and deletes the
-entry only after the tracker committed its evidence. A crash anywhere leaves
-the entry in the queue, and the next start drains it first; the tracker's ingest
-is idempotent by ``evidence_id``, so feeding an entry twice stores nothing twice.
+The crawl child appends each article it publishes and, in the same transaction,
+marks the page published in its seen-store (one commit per article: a crash leaves
+both or neither, so an article is neither lost nor handed over twice). The parent
+process drains the queue in order, hands each article to the extractor and the
+tracker, and deletes the entry only after the tracker committed its evidence. A
+crash anywhere leaves the entry in the queue, and the next start drains it first;
+the tracker's ingest is idempotent by ``evidence_id``, so feeding an entry twice
+stores nothing twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
@@ -40,8 +42,13 @@ class HandoffQueue:
     def close(self) -> None:
         self.engine.dispose()
 
-    def put(self, event: ArticleFetched) -> None:
-        """Append one article, durably; the same revision already waiting is not added twice."""
+    def put(self, event: ArticleFetched, also: Callable[[Session], None] | None = None) -> None:
+        """Append one article, durably; the same revision already waiting is not added twice.
+
+        ``also`` writes what must be committed together with the entry, in the same
+        transaction (the crawl child marks the page published in the seen-store): one
+        commit per article, and a crash leaves either both or neither.
+        """
         values = {
             "article_id": event.article_id,
             "html_sha256": event.html_sha256,
@@ -54,12 +61,14 @@ class HandoffQueue:
                 session.execute(
                     sqlite_insert(HandoffEntry).values(**values).on_conflict_do_nothing()
                 )
-                return
-            try:
-                with session.begin_nested():
-                    session.add(HandoffEntry(**values))
-            except IntegrityError:
-                pass
+            else:
+                try:
+                    with session.begin_nested():
+                        session.add(HandoffEntry(**values))
+                except IntegrityError:
+                    pass
+            if also is not None:
+                also(session)
 
     def pending(self, limit: int = 100) -> list[QueuedArticle]:
         """The oldest entries not yet acknowledged, in the order they were put; at most

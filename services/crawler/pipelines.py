@@ -4,10 +4,11 @@ Each pipeline owns its resource, the way Scrapy documents it: built from the
 crawler's settings in ``from_crawler``, opened in ``open_spider``, closed in
 ``close_spider``. ``SeenStorePipeline`` owns the crawler's state (and lets the
 spider read it); it records every page outcome and column walk. The publish
-pipeline delivers the article to its sink and only then marks it seen, so an
-article is "seen" only once its downstream has it durably: acknowledged by the
-broker (``kafka``), committed in the embedded mode's hand-off queue (``queue``),
-or flushed and fsynced to an output file (``jsonl:<path>``).
+pipeline delivers the article to its sink and marks it seen only with or after
+that, so an article is "seen" only once its downstream has it durably:
+acknowledged by the broker (``kafka``), committed in the embedded mode's hand-off
+queue in the same transaction as the seen mark (``queue``), or flushed and fsynced
+to an output file (``jsonl:<path>``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,6 +24,7 @@ from typing import Any, Protocol
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.orm import Session
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -58,11 +61,14 @@ class _Pipeline:
     def state(self) -> CrawlState:
         return state_of(self.crawler)
 
-    def record(self, item: ArticlePage, outcome: str, **fields: Any) -> None:
+    def record(
+        self, item: ArticlePage, outcome: str, *, session: Session | None = None, **fields: Any
+    ) -> None:
         self.state.pages.record(
             canonical_url(item.listed_url or item.url),
             item.article_id,
             outcome=outcome,
+            session=session,
             http_status=item.status,
             etag=item.etag,
             last_modified=item.last_modified,
@@ -260,10 +266,20 @@ class WarcArchivePipeline(_Pipeline):
             self._file.close()
 
 
-class Sink(Protocol):
-    """Where articles go; ``deliver`` returns only once the article is held durably."""
+# Marks the delivered page published in the seen-store: in the given transaction of the
+# crawler's store (the sink lives there too), or in its own when the sink is elsewhere.
+MarkSeen = Callable[[Session | None], None]
 
-    def deliver(self, event: ArticleFetched) -> None: ...
+
+class Sink(Protocol):
+    """Where articles go; ``deliver`` holds the article durably, then marks it seen.
+
+    A sink outside the crawler's store (the broker, a file) calls ``mark_seen(None)``
+    once the article is held; the queue, which lives in the crawler's store, commits
+    the entry and the mark in one transaction.
+    """
+
+    def deliver(self, event: ArticleFetched, mark_seen: MarkSeen) -> None: ...
 
     def close(self) -> None: ...
 
@@ -274,8 +290,9 @@ class KafkaSink:
             cfg.kafka_bootstrap, cfg.articles_topic, cfg.kafka_timeout_seconds
         )
 
-    def deliver(self, event: ArticleFetched) -> None:
+    def deliver(self, event: ArticleFetched, mark_seen: MarkSeen) -> None:
         self.publisher.publish(event)  # waits for the broker's acknowledgement
+        mark_seen(None)
 
     def close(self) -> None:
         self.publisher.close()
@@ -285,8 +302,8 @@ class QueueSink:
     def __init__(self, cfg: CrawlerSettings) -> None:
         self.queue = HandoffQueue(cfg.resolved_state_url())
 
-    def deliver(self, event: ArticleFetched) -> None:
-        self.queue.put(event)  # committed with synchronous=FULL
+    def deliver(self, event: ArticleFetched, mark_seen: MarkSeen) -> None:
+        self.queue.put(event, also=mark_seen)  # one commit: the entry and the seen mark
 
     def close(self) -> None:
         self.queue.close()
@@ -297,10 +314,11 @@ class JsonLinesSink:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.file = path.open("ab" if append else "wb")
 
-    def deliver(self, event: ArticleFetched) -> None:
+    def deliver(self, event: ArticleFetched, mark_seen: MarkSeen) -> None:
         self.file.write(event.model_dump_json().encode("utf-8") + b"\n")
         self.file.flush()
         os.fsync(self.file.fileno())
+        mark_seen(None)
 
     def close(self) -> None:
         self.file.close()
@@ -355,8 +373,13 @@ class PublishPipeline(_Pipeline):
             is_update=item.is_update,
         )
         assert self.sink is not None
+        outcome = "updated" if item.is_update else "new"
+
+        def mark_seen(session: Session | None) -> None:
+            self.record(item, outcome, session=session, published=True)
+
         try:
-            self.sink.deliver(event)
+            self.sink.deliver(event, mark_seen)
         except PublisherUnavailable as exc:
             self._fatal(str(exc))
             self.inc("error")
@@ -364,8 +387,7 @@ class PublishPipeline(_Pipeline):
             assert engine is not None
             deferred_from_coro(engine.close_spider_async(reason="publish_failed"))
             raise DropItem(f"not published: {item.url}: {exc}", log_level="ERROR") from exc
-        self.record(item, "updated" if item.is_update else "new", published=True)
-        self.inc("updated" if item.is_update else "new")
+        self.inc(outcome)
         self.inc(f"column_new/{item.column_id}")
         self.inc("published")
         return event

@@ -170,23 +170,40 @@ class SeenStore:
         *,
         outcome: str,
         published: bool | None = None,
+        session: Session | None = None,
         **fields: Any,
     ) -> None:
         """Insert or update one page's row; ``published`` only ever moves to True here.
 
-        Any outcome other than "failed" ends a page's retries.
+        Any outcome other than "failed" ends a page's retries. With ``session`` the row is
+        written in the caller's transaction (committed with what else the caller writes,
+        e.g. the hand-off entry of the article it marks published); without, in its own.
         """
+        if session is not None:
+            self._write(session, url, article_id, outcome, published, fields)
+            return
+        with Session(self.engine) as own, own.begin():
+            self._write(own, url, article_id, outcome, published, fields)
+
+    def _write(
+        self,
+        session: Session,
+        url: str,
+        article_id: str,
+        outcome: str,
+        published: bool | None,
+        fields: dict[str, Any],
+    ) -> None:
         now = utcnow()
-        with Session(self.engine) as session, session.begin():
-            row = self._row(session, url, article_id, outcome, now)
-            row.outcome = outcome
-            row.last_fetched = now
-            row.failures = 0
-            row.next_attempt_at = None
-            row.gave_up = False
-            if published is not None:
-                row.published = row.published or published
-            _set(row, fields)
+        row = self._row(session, url, article_id, outcome, now)
+        row.outcome = outcome
+        row.last_fetched = now
+        row.failures = 0
+        row.next_attempt_at = None
+        row.gave_up = False
+        if published is not None:
+            row.published = row.published or published
+        _set(row, fields)
 
     def record_failure(
         self,

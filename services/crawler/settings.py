@@ -140,6 +140,11 @@ class CrawlerSettings(BusSettings):
                 "services.crawler.progress.CrawlProgressExtension": 510,
             },
             "COOKIES_ENABLED": False,
+            # Scrapy's check for generator callbacks that return a value re-reads and
+            # re-parses the callback's source on every response (its cache is keyed by the
+            # bound method, a new object each time): a fifth of a back-fill's crawl CPU.
+            # tests/crawler/test_scrapy_project.py runs the check once instead.
+            "WARN_ON_GENERATOR_RETURN_VALUE": False,
             # No listening ports in a crawl child: no telnet console, no remote control.
             "TELNETCONSOLE_ENABLED": False,
             "REMOTE_CONTROL_ENABLED": False,

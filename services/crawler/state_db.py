@@ -8,8 +8,17 @@ crawler's state is its own, so neither service's schema changes touch the other.
 The schema is small and created on open (``create_all``); ``SCHEMA_VERSION`` in
 ``crawler_meta`` says which shape a file has, for a later migration.
 
-SQLite runs in WAL mode with ``synchronous=FULL``: a committed row survives a
-SIGKILL and a power cut, which the hand-off queue relies on.
+SQLite runs in WAL mode with ``synchronous=NORMAL``: a committed transaction is in
+the WAL when the commit returns, so it survives a SIGKILL of any process (the
+hand-off queue relies on that); the WAL is fsynced at checkpoints, not at every
+commit. A power cut may lose the last commits, but never part of one, and only the
+last ones (the database comes back as it was at an earlier commit): an article's
+hand-off entry and its seen mark are one transaction, so a lost commit makes the
+next poll fetch the article again, and a lost acknowledgement of the parent's
+makes it feed the entry again (the tracker's ingest is idempotent by
+``evidence_id``). With the broker or an output file as the sink, a lost seen mark
+means the article is delivered a second time, never lost. Per article this spares
+the two fsyncs the hand-off cost before (last session's profile: 20 of 87 s).
 """
 
 from __future__ import annotations
@@ -123,10 +132,10 @@ def open_state(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
             # WAL: the embedded parent drains the queue while the crawl child writes.
-            # synchronous=FULL: a commit is on disk before it returns (the hand-off's promise).
+            # synchronous=NORMAL: a commit outlives its process; see the module's text.
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 

@@ -1,11 +1,17 @@
-"""The embedded hand-off queue: durable, ordered, one entry per article revision."""
+"""The embedded hand-off queue: durable, ordered, one entry per article revision,
+committed together with the page's seen mark."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from sqlalchemy.orm import Session
+
 from services.crawler.handoff import HandoffQueue
+from services.crawler.seen_store import SeenStore
 from services.events import ArticleFetched, article_id_for
 
 
@@ -44,3 +50,34 @@ def test_put_pending_ack_refuse(tmp_path: Path) -> None:
     assert again.count() == 1 and again.count("dead") == 1
     queue.close()
     again.close()
+
+
+def _mark_published(pages: SeenStore, event: ArticleFetched) -> Callable[[Session], None]:
+    def mark(session: Session) -> None:
+        pages.record(event.url, event.article_id, outcome="new", published=True, session=session)
+
+    return mark
+
+
+def test_the_entry_and_the_seen_mark_are_one_transaction(tmp_path: Path) -> None:
+    """What the crawl child does per article: both are committed, or neither."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    queue, pages = HandoffQueue(url), SeenStore(url)
+    kept, lost = article("https://x/1.html"), article("https://x/2.html")
+    queue.put(kept, also=_mark_published(pages, kept))
+
+    def mark_then_fail(session: Session) -> None:
+        _mark_published(pages, lost)(session)
+        session.flush()  # the row is written in the transaction before the failure
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        queue.put(lost, also=mark_then_fail)
+    # Another process (the parent, a next crawl child) sees the committed state only.
+    reader_queue, reader_pages = HandoffQueue(url), SeenStore(url)
+    assert [p.article_id for p in reader_queue.pending()] == [kept.article_id]
+    seen = reader_pages.get(kept.url)
+    assert seen is not None and seen.published
+    assert reader_pages.get(lost.url) is None  # not marked: the next poll fetches it again
+    for store in (queue, pages, reader_queue, reader_pages):
+        store.close()

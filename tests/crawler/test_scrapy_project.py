@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scrapy.utils.misc import is_generator_with_return_value
+
+from services.crawler.settings import CrawlerSettings
+from services.crawler.spiders.luqiao_news import LuqiaoNewsSpider
 from tests.fixture_site import FixtureSite, fast_environment
 
 from .conftest import SINGLE_SITE_DATA, read_events
@@ -50,3 +54,19 @@ def test_scrapy_list_and_crawl_work_from_the_root(tmp_path: Path) -> None:
     [event] = read_events(output)
     assert "改造老旧小区4个" in event.text
     assert "crawl summary:" in crawled.stderr and "new=1" in crawled.stderr
+
+
+def test_no_spider_callback_is_a_generator_that_returns_a_value() -> None:
+    """The check Scrapy would run on every response (switched off for its cost: it
+    re-parses the callback's source each time), run once over every callback and
+    errback here."""
+    assert CrawlerSettings().scrapy_settings()["WARN_ON_GENERATOR_RETURN_VALUE"] is False
+    callbacks = [
+        getattr(LuqiaoNewsSpider, name)
+        for name in dir(LuqiaoNewsSpider)
+        if name.startswith(("parse", "on_")) and callable(getattr(LuqiaoNewsSpider, name))
+    ]
+    # parse_home, _column, _jpaas, _jpage, _article and the errbacks on_*_error
+    assert len(callbacks) >= 8
+    offending = [f.__name__ for f in callbacks if is_generator_with_return_value(f)]
+    assert offending == []
