@@ -1,0 +1,66 @@
+"""Answers rendered once per ledger version and query (body bytes and ETag), for the
+read model's endpoints (the list, one commitment).
+
+A busy API asks the same few questions between two ledger changes; rendering the
+answer (queries, pydantic, JSON, a hash) costs far more than looking it up. The
+answers are kept for one ledger version only: a new version empties the store, so
+nothing is ever served for a version it was not rendered at or after. Past
+`kept` distinct queries the store starts again, so a client walking every filter
+or id cannot grow it without bound.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from services.tracker.ledger.read_model import LedgerVersion
+
+QueryT = TypeVar("QueryT")
+AnswerT = TypeVar("AnswerT")
+
+# Rendered answers kept per ledger version (distinct queries).
+ANSWERS_KEPT = 256
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """An answer's JSON body and the strong validator of those bytes."""
+
+    body: bytes
+    etag: str
+
+
+@dataclass(frozen=True)
+class Kept(Generic[AnswerT]):
+    """A stored answer (a box, so that an answer of ``None``, e.g. "no such
+    commitment", is told apart from "not rendered yet")."""
+
+    answer: AnswerT
+
+
+class RenderedAnswers(Generic[QueryT, AnswerT]):
+    """Thread-safe: looked up on the event loop, filled from the thread pool."""
+
+    def __init__(self, kept: int = ANSWERS_KEPT) -> None:
+        self._kept = kept
+        self._version: LedgerVersion | None = None
+        self._answers: dict[QueryT, Kept[AnswerT]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, version: LedgerVersion, query: QueryT) -> Kept[AnswerT] | None:
+        """The answer rendered at `version`, if any."""
+        with self._lock:
+            return self._answers.get(query) if version == self._version else None
+
+    def put(self, version: LedgerVersion, query: QueryT, answer: AnswerT) -> None:
+        """Keep an answer rendered from a database read that began after `version`
+        was read (so it is at least as new as `version`)."""
+        with self._lock:
+            if version != self._version:
+                self._answers = {}
+                self._version = version
+            elif len(self._answers) >= self._kept:
+                self._answers = {}
+            self._answers[query] = Kept(answer)
