@@ -69,6 +69,7 @@ class LedgerCollector(Collector):
         self._rendered: RenderedMetrics | None = None
         self._exposition = ExpositionCache()
         self._lock = threading.Lock()
+        self._rendering = threading.Lock()
 
     def describe(self) -> list[Metric]:
         return []  # computed at scrape time; no registration-time query
@@ -101,16 +102,19 @@ class LedgerCollector(Collector):
         return await run_in_threadpool(self._render, version)
 
     def _render(self, version: tuple[object, ...]) -> RenderedMetrics:
-        families = self._families_at(version)
-        with self._lock:
-            if self._rendered is not None and version == self._version:
-                return self._rendered
-        text = self._exposition.text(families)
-        rendered = RenderedMetrics(text, etag_of(text))
-        with self._lock:
-            if version == self._version:
-                self._rendered = rendered
-        return rendered
+        """Single-flight: the scrapes that missed the same new version wait for one
+        rendering instead of each formatting the same ~3,500 lines on the pool."""
+        with self._rendering:
+            families = self._families_at(version)
+            with self._lock:
+                if self._rendered is not None and version == self._version:
+                    return self._rendered
+            text = self._exposition.text(families)
+            rendered = RenderedMetrics(text, etag_of(text))
+            with self._lock:
+                if version == self._version:
+                    self._rendered = rendered
+            return rendered
 
     def _build(self) -> Iterator[GaugeMetricFamily]:
         status = GaugeMetricFamily(

@@ -93,11 +93,12 @@ class CommitmentDetails:
     def _render(
         self, sessions: sessionmaker[Session], version: LedgerVersion, query: DetailQuery
     ) -> RenderedPage | None:
-        with sessions() as db:  # read after `version`: at least as new as it
-            detail = commitment_detail(db, query)
-        rendered = None
-        if detail is not None:
+        def render() -> RenderedPage | None:
+            with sessions() as db:  # read after `version`: at least as new as it
+                detail = commitment_detail(db, query)
+            if detail is None:
+                return None
             body = detail.model_dump_json().encode()
-            rendered = RenderedPage(body, etag_of(body))
-        self._answers.put(version, query, rendered)
-        return rendered
+            return RenderedPage(body, etag_of(body))
+
+        return self._answers.render_once(version, query, render)

@@ -114,19 +114,20 @@ class CommitmentSummaries:
     def _render(
         self, sessions: sessionmaker[Session], version: LedgerVersion, query: SummaryQuery
     ) -> RenderedPage:
-        with sessions() as db:
-            built = self._items_at(db, version)
-        items = [item for item in built if _keeps(query, item)]
-        page = Page[CommitmentSummary](
-            total=len(items),
-            offset=query.offset,
-            limit=query.limit,
-            items=items[query.offset : query.offset + query.limit],
-        )
-        body = page.model_dump_json().encode()
-        rendered = RenderedPage(body, etag_of(body))
-        self._pages.put(version, query, rendered)
-        return rendered
+        def render() -> RenderedPage:
+            with sessions() as db:
+                built = self._items_at(db, version)
+            items = [item for item in built if _keeps(query, item)]
+            page = Page[CommitmentSummary](
+                total=len(items),
+                offset=query.offset,
+                limit=query.limit,
+                items=items[query.offset : query.offset + query.limit],
+            )
+            body = page.model_dump_json().encode()
+            return RenderedPage(body, etag_of(body))
+
+        return self._pages.render_once(version, query, render)
 
     def _build(self, db: Session) -> list[CommitmentSummary]:
         auto, manual = current_statuses(db), current_statuses(db, manual=True)
