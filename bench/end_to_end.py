@@ -1,9 +1,13 @@
 """End to end: an article produced to luqiao.articles → its evidence in the tracker's
 /metrics, at a steady rate (issue 17: p99 < 1 s at 50 articles/s).
 
-The real apps, in this process: the extractor's FastStream app on its own thread
-(`extractor_bench.ExtractorOnThread`) and the tracker already serving (the caller's
-uvicorn thread, consuming the evidence topic the extractor publishes to). Articles
+The real apps: the tracker already serving (consuming the evidence topic the
+extractor publishes to), in its own process as deployed or on the caller's uvicorn
+thread, and the extractor, as deployed in its own process (`luqiao-monitor serve
+extractor`) or its FastStream app on a thread of this process
+(`extractor_bench.ExtractorOnThread`). One warm-up article goes through first and the
+clock starts once its evidence shows, so no article waits for a consumer group to
+form (a deployed pipeline is already running when an article arrives). Articles
 are the labelled short news (`article_corpus.build_short_corpus`), each with its own
 url, kept only when the extractor finds evidence on them that counts (confidence at
 or above the review threshold), so each one moves the ledger's series.
@@ -22,6 +26,8 @@ import statistics
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -29,6 +35,7 @@ from kafka import KafkaProducer
 
 from bench.article_corpus import build_short_corpus
 from bench.extractor_bench import ExtractorOnThread
+from bench.service_processes import extractor_process
 from services.catalog.model import Commitment
 from services.events import ArticleFetched
 from services.extractor.handler import ExtractorHandler
@@ -68,6 +75,35 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+@contextmanager
+def running_extractor(
+    settings: ExtractorSettings, handler: ExtractorHandler, *, own_process: bool
+) -> Iterator[None]:
+    """The extractor consuming `settings.articles_topic`: `serve extractor` configured
+    through the environment, or the app on a thread of this process."""
+    if own_process:
+        env = {
+            "KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+            "LUQIAO_ARTICLES_TOPIC": settings.articles_topic,
+            "LUQIAO_EVIDENCE_TOPIC": settings.evidence_topic,
+            "LUQIAO_DEADLETTER_TOPIC": settings.deadletter_topic,
+            "LUQIAO_EXTRACTOR_GROUP": settings.extractor_group,
+        }
+        with extractor_process(env):
+            yield
+        return
+    app = ExtractorOnThread(settings, handler)
+    app.start()
+    try:
+        yield
+    finally:
+        app.stop()
+
+
+def _send(producer: KafkaProducer, topic: str, article: ArticleFetched) -> None:
+    producer.send(topic, key=article.article_id.encode(), value=article.model_dump_json().encode())
+
+
 def bench_end_to_end(
     bootstrap: str,
     base: str,
@@ -77,60 +113,66 @@ def bench_end_to_end(
     rate: float,
     seconds: float,
     review_threshold: float,
+    extractor_process: bool = True,
     timeout: float = 60.0,
 ) -> dict[str, Any]:
-    articles_topic = f"bench{uuid.uuid4().hex[:8]}.luqiao.articles"
-    create_topics(bootstrap, [articles_topic])
+    prefix = f"bench{uuid.uuid4().hex[:8]}.luqiao"
+    articles_topic, deadletter_topic = f"{prefix}.articles", f"{prefix}.deadletter"
+    create_topics(bootstrap, [articles_topic, deadletter_topic])
     settings = ExtractorSettings(
         kafka_bootstrap=bootstrap,
         articles_topic=articles_topic,
         evidence_topic=evidence_topic,
+        deadletter_topic=deadletter_topic,
         extractor_group=f"bench-e2e-{uuid.uuid4().hex[:8]}",
     )
     handler = ExtractorHandler(settings, catalog)
-    chosen = _counting_articles(handler, max(1, round(rate * seconds)), review_threshold)
+    (warm_up, warm_up_counting), *chosen = _counting_articles(
+        handler, 1 + max(1, round(rate * seconds)), review_threshold
+    )
     expected: list[int] = []
     for _, counting in chosen:
         expected.append((expected[-1] if expected else 0) + counting)
-    app = ExtractorOnThread(settings, handler)
-    app.start()
     client = httpx.Client()
     samples: list[tuple[float, int]] = []
-    base_count = evidence_in_metrics(client, base)
     done = threading.Event()
-
-    def watch() -> None:
-        deadline = time.perf_counter() + seconds + timeout
-        while time.perf_counter() < deadline:
-            seen = evidence_in_metrics(client, base) - base_count
-            samples.append((time.perf_counter(), seen))
-            if seen >= expected[-1]:
-                break
-            time.sleep(SCRAPE_SECONDS)
-        done.set()
-
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
-    watcher = threading.Thread(target=watch, daemon=True)
     sent_at: list[float] = []
     try:
-        watcher.start()
-        started = time.perf_counter()
-        for i, (article, _) in enumerate(chosen):
-            pause = started + i / rate - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            sent_at.append(time.perf_counter())
-            producer.send(
-                articles_topic,
-                key=article.article_id.encode(),
-                value=article.model_dump_json().encode(),
-            )
-        producer.flush(30)
-        send_seconds = time.perf_counter() - started
-        done.wait(seconds + timeout)
+        with running_extractor(settings, handler, own_process=extractor_process):
+            base_count = evidence_in_metrics(client, base) + warm_up_counting
+            _send(producer, articles_topic, warm_up)
+            producer.flush(30)
+            deadline = time.perf_counter() + timeout
+            while evidence_in_metrics(client, base) < base_count:
+                if time.perf_counter() > deadline:
+                    raise RuntimeError("the warm-up article never reached /metrics")
+                time.sleep(SCRAPE_SECONDS)
+
+            def watch() -> None:
+                deadline = time.perf_counter() + seconds + timeout
+                while time.perf_counter() < deadline:
+                    seen = evidence_in_metrics(client, base) - base_count
+                    samples.append((time.perf_counter(), seen))
+                    if seen >= expected[-1]:
+                        break
+                    time.sleep(SCRAPE_SECONDS)
+                done.set()
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+            started = time.perf_counter()
+            for i, (article, _) in enumerate(chosen):
+                pause = started + i / rate - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                sent_at.append(time.perf_counter())
+                _send(producer, articles_topic, article)
+            producer.flush(30)
+            send_seconds = time.perf_counter() - started
+            done.wait(seconds + timeout)
     finally:
         producer.close()
-        app.stop()
         client.close()
     latencies = []
     for sent, need in zip(sent_at, expected, strict=True):
@@ -138,6 +180,7 @@ def bench_end_to_end(
         if seen_at is not None:
             latencies.append(seen_at - sent)
     return {
+        "extractor": "own process" if extractor_process else "thread of the bench",
         "articles": len(chosen),
         "evidence_counting": expected[-1],
         "rate_asked": rate,
