@@ -28,11 +28,10 @@ from services.events import CHINA_TZ
 from services.tracker.api.etag import etag_of
 from services.tracker.exposition_cache import ExpositionCache
 from services.tracker.ledger.read_model import (
-    counted_evidence_per_commitment,
     crawl_health,
     current_status_values,
+    evidence_tally_per_commitment,
     live_commitment_labels,
-    newest_evidence_per_commitment,
 )
 from services.tracker.ledger.version_watch import LedgerVersionWatch
 from services.tracker.status_rules import Status
@@ -162,8 +161,7 @@ class LedgerCollector(Collector):
             health = crawl_health(session)
             commitments = live_commitment_labels(session)
             current = current_status_values(session)
-            counts = counted_evidence_per_commitment(session)
-            newest = newest_evidence_per_commitment(session)
+            tallies = evidence_tally_per_commitment(session)
         today = self.clock().date()
         per_section: Counter[tuple[str, str, str]] = Counter()
         for c in commitments:
@@ -173,9 +171,10 @@ class LedgerCollector(Collector):
                 status.add_metric(
                     [c.id, c.report_id, s.value], 1.0 if s.value == now_status else 0.0
                 )
-            evidence.add_metric([c.id, c.report_id], float(counts.get(c.id, 0)))
-            if c.id in newest:
-                last.add_metric([c.id, c.report_id], newest[c.id].timestamp())
+            tally = tallies.get(c.id)
+            evidence.add_metric([c.id, c.report_id], float(tally.counted if tally else 0))
+            if tally is not None and tally.newest is not None:
+                last.add_metric([c.id, c.report_id], tally.newest.timestamp())
             if row is not None and row.progress_ratio is not None:
                 progress.add_metric([c.id, c.report_id], row.progress_ratio)
             days.add_metric([c.id, c.report_id], float((c.deadline - today).days))
