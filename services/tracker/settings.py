@@ -36,9 +36,9 @@ class TrackerSettings(BusSettings):
     # First retry after this many seconds, doubling each time.
     webhook_backoff_seconds: float = 30.0
     reevaluate_hours: float = 24.0
-    # The list API and /metrics reuse the ledger's version read this long before asking
-    # the database again; this process's own writes are seen at once, another replica's
-    # within this time. 0: ask on every request.
+    # The list and detail API and /metrics reuse the ledger's version read this long
+    # before asking the database again; this process's own writes are seen at once,
+    # another replica's within this time. 0: ask on every request.
     read_model_max_age_seconds: float = 0.25
     # At most this many subscriptions; creating one more answers 409.
     max_subscriptions: int = 1000
