@@ -69,3 +69,31 @@ def test_callers_that_miss_together_render_once() -> None:
     for caller in callers:
         caller.join(30)
     assert got == ["body"] * 8 and len(renders) == 1
+
+
+def test_different_queries_render_side_by_side() -> None:
+    """While one query's answer is being rendered, another query's is not held up."""
+    answers: RenderedAnswers[str, str] = RenderedAnswers()
+    slow_started, release, slow_done = threading.Event(), threading.Event(), threading.Event()
+
+    def slow() -> str:
+        slow_started.set()
+        release.wait(5)
+        slow_done.set()
+        return "slow"
+
+    def quick() -> str:
+        return "quick, rendered after slow" if slow_done.is_set() else "quick"
+
+    slow_caller = threading.Thread(target=lambda: answers.render_once(V1, "slow", slow))
+    slow_caller.start()
+    try:
+        assert slow_started.wait(30)
+        # Rendered on this thread while "slow" is still rendering: a lock shared by
+        # all queries would make it wait until "slow" gave up waiting for `release`.
+        assert answers.render_once(V1, "quick", quick) == "quick"
+    finally:
+        release.set()
+        slow_caller.join(30)
+    kept = answers.get(V1, "slow")
+    assert kept is not None and kept.answer == "slow"

@@ -8,10 +8,12 @@ nothing is ever served for a version it was not rendered at or after. Past
 `kept` distinct queries the store starts again, so a client walking every filter
 or id cannot grow it without bound.
 
-Rendering is single-flight: when a new version arrives, the 50 requests waiting
-for the same answer would otherwise all render it at once on the thread pool
-(measured on `/metrics`: most of a loaded run spent rendering the same bytes
-again); one renders, the others wait for it and take its answer.
+Rendering is single-flight per query: when a new version arrives, the 50 requests
+waiting for the same answer would otherwise all render it at once on the thread
+pool (measured on `/metrics`: most of a loaded run spent rendering the same bytes
+again); one renders, the others wait for it and take its answer. Different queries
+render side by side (one lock for all made 25 details, each a few queries, wait in
+one line: p99 185–370 ms).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class RenderedAnswers(Generic[QueryT, AnswerT]):
         self._version: LedgerVersion | None = None
         self._answers: dict[QueryT, Kept[AnswerT]] = {}
         self._lock = threading.Lock()
-        self._rendering = threading.Lock()
+        self._rendering: dict[QueryT, threading.Lock] = {}  # one per query being rendered
 
     def get(self, version: LedgerVersion, query: QueryT) -> Kept[AnswerT] | None:
         """The answer rendered at `version`, if any."""
@@ -78,10 +80,17 @@ class RenderedAnswers(Generic[QueryT, AnswerT]):
         """The answer at `version`: kept, or rendered by `render` (blocking; one
         render at a time, and a caller that waited takes what the one before it
         rendered). `render` must read the database only after `version` was read."""
-        with self._rendering:
-            kept = self.get(version, query)
-            if kept is not None:
-                return kept.answer
-            answer = render()
-            self.put(version, query, answer)
-            return answer
+        with self._lock:
+            turn = self._rendering.setdefault(query, threading.Lock())
+        try:
+            with turn:
+                kept = self.get(version, query)
+                if kept is not None:
+                    return kept.answer
+                answer = render()
+                self.put(version, query, answer)
+                return answer
+        finally:
+            with self._lock:
+                if not turn.locked() and self._rendering.get(query) is turn:
+                    del self._rendering[query]  # nobody waits: the map stays small
