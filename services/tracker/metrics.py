@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
@@ -189,6 +189,28 @@ class LedgerCollector(Collector):
             crawl_ok.add_metric([], 1.0 if health.last.ok else 0.0)
         yield from (status, evidence, last, progress, days, section)
         yield from (crawl_success, crawl_report, crawl_ok)
+
+
+class ProcessExposition:
+    """The default registry's text (process, pipeline and consumer-lag series: the
+    part of /metrics that is this process's own), reused for `max_age` seconds.
+
+    Formatting it costs ~0.3 ms (reading /proc among others) on every scrape, a third
+    of a scrape's cost once the ledger's part is served from memory; Prometheus
+    scrapes every 15 s, so a second's reuse changes nothing it sees, while a flood of
+    scrapes no longer pays it each time. Used from the event loop only."""
+
+    def __init__(self, max_age: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self.clock = clock
+        self._text = b""
+        self._at: float | None = None
+
+    def text(self) -> bytes:
+        now = self.clock()
+        if self._at is None or now - self._at >= self.max_age:
+            self._text, self._at = generate_latest(REGISTRY), now
+        return self._text
 
 
 class ConsumerLagCollector(Collector):

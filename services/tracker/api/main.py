@@ -24,7 +24,7 @@ from services.tracker.api.summaries import CommitmentSummaries
 from services.tracker.api.validation_errors import answer_validation_errors_safely
 from services.tracker.api.warc_archive import WarcIndex
 from services.tracker.ledger.version_watch import LedgerVersionWatch
-from services.tracker.metrics import LedgerCollector
+from services.tracker.metrics import LedgerCollector, ProcessExposition
 from services.tracker.service import TrackerService
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -60,6 +60,7 @@ def create_api(
     api.state.details = CommitmentDetails(watch)
     api.state.readiness = readiness
     api.state.ledger_metrics = LedgerCollector(service.sessions, watch=watch)
+    api.state.process_metrics = ProcessExposition()
     api.state.on_status_changes = on_status_changes
     api.state.warc_index = WarcIndex(Path(service.settings.crawler_warc_dir))
     for router in (*CORE_ROUTERS, *extra_routers):
