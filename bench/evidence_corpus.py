@@ -25,10 +25,14 @@ STAGES = [Stage.PLANNED, Stage.STARTED, Stage.IN_PROGRESS, Stage.COMPLETED, Stag
 STAGE_WEIGHTS = [2, 3, 4, 2, 1]
 
 
-def build_evidence(catalog: list[Commitment], count: int, seed: int = 6) -> list[EvidenceFound]:
+def build_evidence(
+    catalog: list[Commitment], count: int, seed: int = 6, first: int = 0
+) -> list[EvidenceFound]:
+    """`count` events on articles numbered from `first` (another `first` gives other
+    articles, so other evidence ids: more events for a ledger that holds the first)."""
     rng = random.Random(seed)
     events: list[EvidenceFound] = []
-    for i in range(count):
+    for i in range(first, first + count):
         c = catalog[rng.randrange(len(catalog))]
         url = f"https://www.luqiao.gov.cn/art/{c.report.plan_year}/bench/art_{i}.html"
         article_id = article_id_for(url)

@@ -6,8 +6,7 @@ Run from the repository root:  .venv/bin/python -m bench.tracker_bench [--json]
    ``handle_raw_batch`` called directly on a fresh database, wall and CPU time.
    Ingest through Kafka: N EvidenceFound events on real catalog ids
    (bench/evidence_corpus.py) are produced to a fresh evidence topic, then the tracker
-   (``services.tracker.app.build_tracker_api`` under uvicorn, consumer and API in one
-   process, as deployed) is started on a fresh PostgreSQL database and timed until the
+   (consumer and API in one process, as deployed) is started on a fresh PostgreSQL database and timed until the
    ``evidence`` table holds N rows. Baseline, same run, another fresh database: the same
    events stored by calling ``TrackerService.handle_evidence`` one at a time (no Kafka,
    one transaction and one status decision per event).
@@ -19,6 +18,12 @@ Run from the repository root:  .venv/bin/python -m bench.tracker_bench [--json]
 3. End to end (bench/end_to_end.py): articles produced at ``--e2e-rate`` per second to
    the extractor's app, whose evidence the same tracker consumes; latency until /metrics
    shows each article's evidence.
+4. The API again while the consumer ingests ``--busy-events`` new events per endpoint.
+
+``--server process`` (the default) runs the tracker as deployed, ``luqiao-monitor serve
+tracker`` in its own process configured through the environment (``--access-log`` sets
+its ``LUQIAO_HTTP_ACCESS_LOG``), and the end-to-end extractor as ``serve extractor``;
+``--server thread`` runs both on threads of this process, as earlier sessions measured.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from sqlalchemy import create_engine, text
 from bench.broker_progress import produce_all
 from bench.end_to_end import bench_end_to_end
 from bench.evidence_corpus import build_evidence
+from bench.service_processes import tracker_process
 from services.catalog import load_catalog
 from services.catalog.model import Commitment
 from services.events import EvidenceFound
@@ -70,6 +76,30 @@ def server_choice(loop: str, http: str) -> dict[str, str]:
 def serving(app: Any, *, loop: str, http: str) -> AbstractContextManager[str]:
     """uvicorn on a thread (tests/live_server.py's), with the loop and parser chosen."""
     return live_serving(app, loop=loop, http=http)
+
+
+def tracker_env(settings: TrackerSettings, *, access_log: bool) -> dict[str, str]:
+    """The environment that points `serve tracker` where `settings` point."""
+    return {
+        "DATABASE_URL": settings.database_url,
+        "KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "LUQIAO_EVIDENCE_TOPIC": settings.evidence_topic,
+        "LUQIAO_STATUS_TOPIC": settings.status_topic,
+        "LUQIAO_DEADLETTER_TOPIC": settings.deadletter_topic,
+        "LUQIAO_TRACKER_GROUP": settings.tracker_group,
+        "LUQIAO_HTTP_ACCESS_LOG": str(access_log).lower(),
+    }
+
+
+def running_tracker(
+    args: argparse.Namespace, settings: TrackerSettings, catalog: list[Commitment]
+) -> AbstractContextManager[str]:
+    """The tracker under test: its own process as deployed (``--server process``), or
+    uvicorn on a thread of this process (``--server thread``, the earlier shape)."""
+    if args.server == "process":
+        return tracker_process(tracker_env(settings, access_log=args.access_log == "on"))
+    app = build_tracker_api(settings, TrackerService(settings, catalog=catalog))
+    return serving(app, loop=args.loop, http=args.http)
 
 
 def _count_evidence(engine: Any) -> int:
@@ -209,17 +239,60 @@ def bench_api(
     return results
 
 
+def bench_api_while_ingesting(
+    base: str,
+    bootstrap: str,
+    topic: str,
+    database_url: str,
+    catalog: list[Commitment],
+    *,
+    events: int,
+    first: int,
+    concurrency: int,
+    seconds: float,
+    tool: str,
+) -> dict[str, Any]:
+    """The same load while the consumer stores `events` new events (produced just
+    before the load starts): the consumer's batches, status decisions and the read
+    model's rebuilds then share the process with the HTTP side."""
+    engine = create_engine(database_url)
+    results: dict[str, Any] = {}
+    try:
+        for name, path in (
+            ("GET /healthz while ingesting", "/healthz"),
+            ("GET /api/commitments?limit=50 while ingesting", "/api/commitments?limit=50"),
+        ):
+            more = build_evidence(catalog, events, seed=first, first=first)
+            first += events
+            produce_all(bootstrap, topic, [_message(ev) for ev in more])
+            before = _count_evidence(engine)
+            row = _load(base, [path], concurrency, seconds, tool)
+            row["events_stored_during_load"] = _count_evidence(engine) - before
+            results[name] = row
+    finally:
+        engine.dispose()
+    return results
+
+
+def _message(ev: EvidenceFound) -> tuple[bytes, bytes]:
+    return ev.commitment_id.encode(), ev.model_dump_json().encode()
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     catalog = load_catalog()
     events = build_evidence(catalog, args.events)
-    messages = [(ev.commitment_id.encode(), ev.model_dump_json().encode()) for ev in events]
+    messages = [_message(ev) for ev in events]
     tool = (
         args.load_tool if args.load_tool != "auto" else ("wrk" if shutil.which("wrk") else "python")
     )
     figures: dict[str, Any] = {
         "events": len(events),
         "commitments": len(catalog),
-        "server": server_choice(args.loop, args.http),
+        "server": (
+            {"process": "serve tracker", "access_log": args.access_log}
+            if args.server == "process"
+            else {"process": "thread of the bench", **server_choice(args.loop, args.http)}
+        ),
     }
     with running_postgres_server() as server_url, running_kafka_broker() as bootstrap:
         prefix = f"bench{uuid.uuid4().hex[:8]}"
@@ -238,9 +311,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         with fresh_database(server_url) as database_url:
             settings = _settings(bootstrap, database_url, topics)
-            app = build_tracker_api(settings, TrackerService(settings, catalog=catalog))
             started = time.perf_counter()
-            with serving(app, loop=args.loop, http=args.http) as base:
+            with running_tracker(args, settings, catalog) as base:
                 startup = time.perf_counter() - started
                 samples = _watch_rows(database_url, len(events), started, args.timeout)
                 done_s, rows = samples[-1]
@@ -266,7 +338,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         bootstrap, base, topics["evidence"], catalog,
                         rate=args.e2e_rate, seconds=args.e2e_seconds,
                         review_threshold=settings.review_threshold,
+                        extractor_process=args.server == "process",
                     )  # fmt: skip
+                if not args.no_api and args.busy_events:
+                    figures["api"].update(
+                        bench_api_while_ingesting(
+                            base,
+                            bootstrap,
+                            topics["evidence"],
+                            database_url,
+                            catalog,
+                            events=args.busy_events,
+                            first=len(events),
+                            concurrency=args.concurrency,
+                            seconds=args.load_seconds,
+                            tool=tool,
+                        )  # fmt: skip
+                    )
     same = figures["kafka"]["events_per_second_first_events"]
     figures["ratio_kafka_vs_direct"] = (
         round(same / direct["events_per_second"], 2) if same else None
@@ -303,7 +391,8 @@ def _print(f: dict[str, Any]) -> None:
     if "end_to_end" in f:
         e = f["end_to_end"]
         print(
-            f"\nEnd to end, article produced -> its evidence in /metrics: {e['articles']} "
+            f"\nEnd to end (extractor: {e['extractor']}), article produced -> its evidence "
+            f"in /metrics: {e['articles']} "
             f"articles at {e['rate_sent']}/s ({e['evidence_counting']} counting evidence), "
             f"{e['seen']} seen: p50 {e['p50_ms']} ms, p95 {e['p95_ms']} ms, "
             f"p99 {e['p99_ms']} ms, max {e['max_ms']} ms"
@@ -311,18 +400,18 @@ def _print(f: dict[str, Any]) -> None:
     if "api" not in f:
         return
     first = next(iter(f["api"].values()))
-    server = f["server"]
+    server = ", ".join(f"{k} {v}" for k, v in f["server"].items())
     print(
         f"\nAPI under load: {first['concurrency']} clients from a second process "
-        f"({first['tool']}), {first['seconds']} s per endpoint; uvicorn with "
-        f"{server['loop']} and {server['http']}"
+        f"({first['tool']}), {first['seconds']} s per endpoint; tracker: {server}"
     )
-    print("| endpoint | requests/s | vs /healthz | p50 ms | p95 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|")
+    print("| endpoint | requests/s | vs /healthz | p50 ms | p95 ms | p99 ms | errors | stored |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, r in f["api"].items():
         print(
-            f"| {name} | {r['requests_per_second']:,.1f} | {r['ratio_vs_healthz']} | "
-            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} |"
+            f"| {name} | {r['requests_per_second']:,.1f} | {r.get('ratio_vs_healthz', '')} | "
+            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
+            f"{r.get('events_stored_during_load', '')} |"
         )
 
 
@@ -342,6 +431,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         type=lambda v: [int(b) for b in v.split(",") if b],
         default=[500, 2000],
         help="batch sizes for the in-process rows (comma separated; empty: none)",
+    )
+    parser.add_argument(
+        "--server",
+        choices=("process", "thread"),
+        default="process",
+        help="the tracker (and the end-to-end extractor) in their own processes as "
+        "deployed, or on threads of this process",
+    )
+    parser.add_argument(
+        "--access-log",
+        choices=("on", "off"),
+        default="on",
+        help="LUQIAO_HTTP_ACCESS_LOG of the tracker process (on: as deployed by default)",
+    )
+    parser.add_argument(
+        "--busy-events",
+        type=int,
+        default=20_000,
+        help="events produced before each 'while ingesting' load (0: no such rows)",
     )
     parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
     parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")

@@ -117,6 +117,7 @@ def run(
             host=host or tracker_settings.http_host,
             port=port or tracker_settings.http_port,
             log_level="info",
+            access_log=tracker_settings.http_access_log,
         )
     finally:
         stop.set()
@@ -156,6 +157,7 @@ def serve_tracker(
         build_tracker_api(settings),
         host=host or settings.http_host,
         port=port or settings.http_port,
+        access_log=settings.http_access_log,
     )
 
 

@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher import DefaultPublisher
 
 from services.events import DeadLetter, StatusChanged
+from services.heap import freeze_startup_heap
 from services.tracker.api.main import create_api
 from services.tracker.api.routes.pages import web_router
 from services.tracker.api.routes.subscriptions import subscriptions_router
@@ -125,6 +126,7 @@ def tracker_api(
         if broker is not None:
             await broker.connect()  # the producer, before the first status changes
         await publish(await asyncio.to_thread(service.start))
+        freeze_startup_heap()  # before serving: full collections skip start-up's objects
         if broker is not None:
             await broker.start()  # consume only once the schema and catalog are in place
             log.info(

