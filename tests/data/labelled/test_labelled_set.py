@@ -67,70 +67,47 @@ def test_appending_a_set_keeps_earlier_splits() -> None:
     assert {a["set"] for a in everything} == set(build.SETS)
 
 
-@pytest.mark.parametrize("blind_set", ["real-shape-2", "real-shape-3"])
-def test_blind_set_is_held_out_whole_and_moves_nothing(blind_set: str) -> None:
-    """A blind set (written as a test of a tuned extractor) is heldout in every article, its ids
-    follow the sets added before it, and adding it changes no earlier split."""
+# Sets that lie in one split whole: the blind ones (written as a test of a tuned
+# extractor) held out, the one written apart from the extractor to tune on in dev.
+WHOLE_SETS = [("real-shape-2", "heldout"), ("real-shape-3", "heldout"), ("real-shape-4", "dev")]
+
+
+@pytest.mark.parametrize(("whole_set", "split"), WHOLE_SETS)
+def test_a_whole_set_lies_in_its_split_and_moves_nothing(whole_set: str, split: str) -> None:
+    """Every article of the set is in its split, its ids follow the sets added before it,
+    and adding it changes no earlier split."""
     build = load("build_articles")
-    assert blind_set in build.HELDOUT_ONLY_SETS
-    before = build.SETS[: build.SETS.index(blind_set)]
-    everything = build.read_sources(HERE / "sources")
-    build.assign_splits(everything)
-    earlier = [dict(a) for a in build.read_sources(HERE / "sources") if a["set"] in before]
-    build.assign_splits(earlier)
-    with_all = {a["id"]: a["split"] for a in everything}
-    assert earlier and all(with_all[a["id"]] == a["split"] for a in earlier)
-    blind = [a for a in everything if a["set"] == blind_set]
-    assert len(blind) >= 70 and {a["split"] for a in blind} == {"heldout"}
-    last_earlier = max(int(a["id"][1:]) for a in earlier)
-    assert sorted(int(a["id"][1:]) for a in blind) == list(
-        range(last_earlier + 1, last_earlier + 1 + len(blind))
-    )
-
-
-@pytest.mark.parametrize("blind_set", ["real-shape-2", "real-shape-3"])
-def test_validator_rejects_a_blind_article_in_dev(tmp_path: Path, blind_set: str) -> None:
-    import json
-
-    validate = load("validate")
-    lines = (HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-    blind = next(json.loads(ln) for ln in lines if json.loads(ln)["set"] == blind_set)
-    path = tmp_path / "one.jsonl"
-    for split, expected in (("heldout", 0), ("dev", 1)):
-        path.write_text(json.dumps(dict(blind, split=split), ensure_ascii=False) + "\n", "utf-8")
-        assert validate.main([str(path), "--partial", "--no-catalog"]) == expected
-
-
-def test_dev_set_is_dev_whole_and_moves_nothing() -> None:
-    """real-shape-4 (written apart from the extractor, to tune on) is dev in every article, its
-    ids follow the sets before it, and adding it changes no earlier split."""
-    build = load("build_articles")
-    assert "real-shape-4" in build.DEV_ONLY_SETS
+    members = build.HELDOUT_ONLY_SETS if split == "heldout" else build.DEV_ONLY_SETS
+    assert whole_set in members
     assert not build.DEV_ONLY_SETS & build.HELDOUT_ONLY_SETS
-    before = build.SETS[: build.SETS.index("real-shape-4")]
+    before = build.SETS[: build.SETS.index(whole_set)]
     everything = build.read_sources(HERE / "sources")
     build.assign_splits(everything)
     earlier = [dict(a) for a in build.read_sources(HERE / "sources") if a["set"] in before]
     build.assign_splits(earlier)
     with_all = {a["id"]: a["split"] for a in everything}
     assert earlier and all(with_all[a["id"]] == a["split"] for a in earlier)
-    dev_set = [a for a in everything if a["set"] == "real-shape-4"]
-    assert 60 <= len(dev_set) <= 70 and {a["split"] for a in dev_set} == {"dev"}
+    own = [a for a in everything if a["set"] == whole_set]
+    assert len(own) >= 60 and {a["split"] for a in own} == {split}
     last_earlier = max(int(a["id"][1:]) for a in earlier)
-    assert sorted(int(a["id"][1:]) for a in dev_set) == list(
-        range(last_earlier + 1, last_earlier + 1 + len(dev_set))
+    assert sorted(int(a["id"][1:]) for a in own) == list(
+        range(last_earlier + 1, last_earlier + 1 + len(own))
     )
 
 
-def test_validator_rejects_a_dev_set_article_in_heldout(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("whole_set", "split"), WHOLE_SETS)
+def test_validator_rejects_an_article_of_a_whole_set_in_the_other_split(
+    tmp_path: Path, whole_set: str, split: str
+) -> None:
     import json
 
     validate = load("validate")
     lines = (HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-    article = next(json.loads(ln) for ln in lines if json.loads(ln)["set"] == "real-shape-4")
+    article = next(json.loads(ln) for ln in lines if json.loads(ln)["set"] == whole_set)
+    other = "dev" if split == "heldout" else "heldout"
     path = tmp_path / "one.jsonl"
-    for split, expected in (("dev", 0), ("heldout", 1)):
-        path.write_text(json.dumps(dict(article, split=split), ensure_ascii=False) + "\n", "utf-8")
+    for where, expected in ((split, 0), (other, 1)):
+        path.write_text(json.dumps(dict(article, split=where), ensure_ascii=False) + "\n", "utf-8")
         assert validate.main([str(path), "--partial", "--no-catalog"]) == expected
 
 
