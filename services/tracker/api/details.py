@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from services.tracker.api.etag import etag_of
 from services.tracker.api.rendered_answers import RenderedAnswers, RenderedPage
@@ -26,7 +25,6 @@ from services.tracker.api.schemas import (
 from services.tracker.api.summaries import commitment_base
 from services.tracker.ledger import read_model, store
 from services.tracker.ledger.models import CommitmentRow
-from services.tracker.ledger.read_model import LedgerVersion
 from services.tracker.ledger.version_watch import LedgerVersionWatch
 
 
@@ -85,14 +83,7 @@ class CommitmentDetails:
         """The rendered detail, or None for an unknown id; from memory while the
         ledger is unchanged."""
         version = await self._watch.current_async()
-        kept = self._answers.get(version, query)
-        if kept is not None:
-            return kept.answer
-        return await run_in_threadpool(self._render, sessions, version, query)
 
-    def _render(
-        self, sessions: sessionmaker[Session], version: LedgerVersion, query: DetailQuery
-    ) -> RenderedPage | None:
         def render() -> RenderedPage | None:
             with sessions() as db:  # read after `version`: at least as new as it
                 detail = commitment_detail(db, query)
@@ -101,4 +92,4 @@ class CommitmentDetails:
             body = detail.model_dump_json().encode()
             return RenderedPage(body, etag_of(body))
 
-        return self._answers.render_once(version, query, render)
+        return await self._answers.answer(version, query, render)

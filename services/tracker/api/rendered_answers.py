@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from starlette.concurrency import run_in_threadpool
+
 from services.tracker.ledger.read_model import LedgerVersion
 
 QueryT = TypeVar("QueryT")
@@ -73,6 +75,16 @@ class RenderedAnswers(Generic[QueryT, AnswerT]):
             elif len(self._answers) >= self._kept:
                 self._answers = {}
             self._answers[query] = Kept(answer)
+
+    async def answer(
+        self, version: LedgerVersion, query: QueryT, render: Callable[[], AnswerT]
+    ) -> AnswerT:
+        """The answer at `version`: from memory on the event loop when kept, else
+        rendered once on the thread pool (`render_once`)."""
+        kept = self.get(version, query)
+        if kept is not None:
+            return kept.answer
+        return await run_in_threadpool(self.render_once, version, query, render)
 
     def render_once(
         self, version: LedgerVersion, query: QueryT, render: Callable[[], AnswerT]

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from services.tracker.api.etag import etag_of
 from services.tracker.api.rendered_answers import RenderedAnswers, RenderedPage
@@ -106,14 +105,7 @@ class CommitmentSummaries:
         if self._watch is None:
             raise RuntimeError("pages are served with a LedgerVersionWatch")
         version = await self._watch.current_async()
-        kept = self._pages.get(version, query)
-        if kept is not None:
-            return kept.answer
-        return await run_in_threadpool(self._render, sessions, version, query)
 
-    def _render(
-        self, sessions: sessionmaker[Session], version: LedgerVersion, query: SummaryQuery
-    ) -> RenderedPage:
         def render() -> RenderedPage:
             with sessions() as db:
                 built = self._items_at(db, version)
@@ -127,7 +119,7 @@ class CommitmentSummaries:
             body = page.model_dump_json().encode()
             return RenderedPage(body, etag_of(body))
 
-        return self._pages.render_once(version, query, render)
+        return await self._pages.answer(version, query, render)
 
     def _build(self, db: Session) -> list[CommitmentSummary]:
         auto, manual = current_statuses(db), current_statuses(db, manual=True)
