@@ -168,10 +168,15 @@ RELATIVE_YEARS = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "本年
 _RELATIVE_RE = re.compile("|".join(RELATIVE_YEARS) + r"|目前|近日|日前|截至目前")
 
 
-# A span of years counted back from now: "三年前", "已经有三年了", "五年来", "三年间", "近三年".
+# A span of years counted back from now: "三年前", "已经有三年了", "五年来", "三年间", "近三年",
+# "三年行动实施以来" (a tally since a several-year action began).
 YEARS_AGO = re.compile(
-    r"(?<![\d年])近?(?P<n>[一二两三四五六七八九十\d]{1,3})年(?P<how>前|来|间|了)"
+    r"(?<![\d年])近?(?P<n>[一二两三四五六七八九十\d]{1,3})年"
+    r"(?P<how>前|来|间|了|行动(?:实施|开展|启动)?以来)"
 )
+# "这几年", "过去几年": a span of several years, read as starting two years back, so that
+# what it tallies ("这几年,城区陆续建成了一批口袋公园") is not this year's news.
+SEVERAL_YEARS = re.compile(r"这几年|近几年|这些年|过去几年|前些年")
 # A year named as the base of a comparison ("较去年增长", "与去年同期持平").
 COMPARISON_BASE = re.compile(r"(比|较|与|同|于)(20\d\d年|去年|上年)(同期)?|(去年|上年)同期")
 
@@ -190,6 +195,8 @@ def year_spoken_of(sentence: str, published_year: int) -> int | None:
         if n is not None and 1 <= n <= 30:
             back = int(n) if m.group("how") in ("前", "了") else int(n) - 1
             years.append(published_year - back)
+    if SEVERAL_YEARS.search(sentence):
+        years.append(published_year - 2)
     for m in _RELATIVE_RE.finditer(sentence):
         years.append(published_year + RELATIVE_YEARS.get(m.group(), 0))
     return max(years) if years else None
