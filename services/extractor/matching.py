@@ -571,6 +571,13 @@ class ArticleExtractor:
             reading = _read_once(readings, sentence, cand.focus - s, record)
             if reading.stage is None and follows:
                 reading = _read_once(readings, window, cand.focus - s, record)
+            if reading.stage is None and follows:
+                # "在扩面全民参保方面,…开展精准排摸。截至8月底,全区…参保率达99.52%":
+                # a sentence that only names the thing, and the one continuing it with
+                # one of its words says what.
+                rest = window[len(sentence) :]
+                if any(k in rest for k in cand.profile.keywords):
+                    reading = read_stage(rest, None, record)
             if reading.stage is None:
                 reading = _reading_from_figures(c, figures)
             if reading.stage is None:
