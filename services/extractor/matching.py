@@ -145,17 +145,25 @@ TITLE_CUES = ("获评", "入选", "创成", "成功创建", "榜上有名", "摘
 
 
 # A commitment to win a title: "创成省级旅游休闲街区", "争创国家智慧商检试点".
-TITLE_COMMITMENT = re.compile(r"(力争|争取|确保)?(创成|争创|获评|入选|创建|成功创建)")
+TITLE_COMMITMENT = re.compile(
+    r"(推动|支持|全力|力争|争取|确保)*[^,，、并]{0,8}?(创成|争创|获评|入选|创建|成功创建)"
+)
 
 
 def _names_the_title(cand: Candidate, cue: str | None, sentence: str) -> bool:
     """Winning a title counts only for the title promised: "十里长街获评省非遗主题街区"
-    is not "十里长街创成省级旅游休闲街区". The commitment's other keywords (those
-    not part of the thing's name) must mostly be in the sentence."""
-    if cue not in TITLE_CUES and not TITLE_COMMITMENT.match(cand.profile.commitment.text):
-        return True  # (a commitment to win a title is about the title whatever the verb:
-        # "美食节在十里长街开幕" is no step towards 十里长街 becoming a 省级旅游休闲街区)
+    is not "十里长街创成省级旅游休闲街区". For a commitment to win a title, the sentence
+    must name the title ("…报送了省级旅游休闲街区的申报材料"), whatever the verb: "美食节
+    在十里长街开幕" is no step towards 十里长街 becoming a 省级旅游休闲街区. For another
+    commitment said to win a title, its other keywords (those not part of the thing's
+    name) must mostly be in the sentence."""
     p = cand.profile
+    promised = TITLE_COMMITMENT.match(p.commitment.text)
+    if promised:
+        title = p.commitment.text[promised.end() :]
+        return any(name in title for name in cand.anchors | cand.keywords)
+    if cue not in TITLE_CUES:
+        return True
     others = [k for k in p.keywords if not any(k in a for a in cand.anchors)]
     if not others:
         return True
