@@ -579,13 +579,6 @@ class ArticleExtractor:
             reading = _read_once(readings, sentence, cand.focus - s, record)
             if reading.stage is None and follows:
                 reading = _read_once(readings, window, cand.focus - s, record)
-            if reading.stage is None and follows:
-                # "在扩面全民参保方面,…开展精准排摸。截至8月底,全区…参保率达99.52%":
-                # a sentence that only names the thing, and the one continuing it with
-                # one of its words says what.
-                rest = window[len(sentence) :]
-                if any(k in rest for k in cand.profile.keywords):
-                    reading = read_stage(rest, None, record)
             if reading.stage is None:
                 reading = _reading_from_figures(c, figures)
             if reading.stage is None:
@@ -596,6 +589,27 @@ class ArticleExtractor:
                 ):
                     # (A subject that is a commitment itself carries its own news.)
                     reading = _stage_of_subject(doc, spans, subject, record, years, facts.plan_year)
+            if reading.stage is None:
+                # "在扩面全民参保方面,…开展精准排摸。截至8月底,全区…参保率达99.52%",
+                # "…还有位于峰江街道的国际再生金属交易中心。今年以来,交易中心先后上线了…":
+                # a sentence that only names the thing, and the next one continuing it
+                # (or opening with one of its words) says what.
+                rest = _continuation(doc, spans, si, body_at, follows)
+                then = years.at(si + 1) if rest else None
+                if (
+                    rest
+                    and (then is None or then >= facts.plan_year)
+                    and any(k in rest for k in cand.profile.keywords)
+                ):
+                    if follows or any(k in rest[:OPENING] for k in cand.profile.keywords):
+                        told = read_stage(rest, None, record)
+                        if told.stage is not None:
+                            reading = StageReading(
+                                told.stage,
+                                told.cue,
+                                f"next_sentence:{told.rule}",
+                                told.regression_code,
+                            )
             if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
             if (
@@ -679,6 +693,8 @@ class ArticleExtractor:
                 reasons.append("quote:title")  # offsets are in the title
             start, end = (s, e) if in_title else (s - body_at, e - body_at)
             confidence = _confidence(cand, stage, article_is_here, focus, in_title)
+            if reading.rule.startswith("next_sentence:"):
+                confidence = round(confidence - 0.05, 3)  # a sentence that says it itself wins
             match = Match(
                 c, sentence.strip(), start, end, stage, list(figures), confidence, reasons,
                 anchors=tuple(sorted(cand.anchors)), keywords=tuple(sorted(cand.keywords)),
@@ -765,6 +781,22 @@ def _stage_of_subject(
                 reading.stage, reading.cue, f"defined:{reading.rule}", reading.regression_code
             )
     return StageReading(None, None, "no_stage_cue")
+
+
+# How far into a sentence its subject is looked for ("今年以来,交易中心先后…").
+OPENING = 12
+
+
+def _continuation(
+    doc: str, spans: list[tuple[int, int]], si: int, body_at: int, follows: bool
+) -> str | None:
+    """The sentence after `si` in the same paragraph of the body, if any."""
+    if si + 1 >= len(spans) or spans[si][0] < body_at:
+        return None
+    s, e = spans[si + 1]
+    if "\n" in doc[spans[si][1] : s]:
+        return None
+    return doc[s:e]
 
 
 def _continues(sentence: str) -> bool:
