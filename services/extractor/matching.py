@@ -844,8 +844,16 @@ def _achieves_the_thing(cue: str | None, sentence: str, cand: Candidate) -> bool
         if COUNT_AFTER.match(clause, at + len(cue)):
             # "今年新组建城乡教共体8个": instances of the effort counted, not its end.
             continue
+        after = clause[at + len(cue) :].lstrip("了")
+        if len(_HAN.findall(after)) >= 3 and not any(n in after for n in names):
+            # "金清渔港还上线了“智慧渔港”管理平台", "为共富工坊建立了“订单池”": the thing
+            # done is another one, named after the verb: a step of the effort.
+            continue
         return True
     return False
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 _CLAUSES = re.compile(r"[,，;；:：]")
