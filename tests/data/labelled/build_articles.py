@@ -47,9 +47,9 @@ written blind after the extractor was tuned on the earlier sets) is held out
 whole: it is a test set only, so no article of it goes to dev and it numbers
 no blocks.
 
-A set in ``DEV_ONLY_SETS`` (``real-shape-4``, written apart from the extractor as material to
-tune on) is the opposite: every article is dev, none held out, and it numbers no blocks either, so
-adding it moves no earlier article.
+A set in ``DEV_ONLY_SETS`` (``real-shape-4`` and ``real-shape-6``, each written apart from the
+extractor as material to tune on) is the opposite: every article is dev, none held out, and it
+numbers no blocks either, so adding it moves no earlier article.
 """
 
 from __future__ import annotations
