@@ -47,7 +47,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
 }  # fmt: skip
 MODALS = (
     "将", "计划", "力争", "拟", "预计", "争取", "确保", "要", "即将", "目标", "有望", "谋划",
-    "打算", "年内", "下一步", "下半年", "明年", "今后", "接下来",
+    "打算", "年内", "下一步", "下半年", "明年", "今后", "接下来", "方可",
     # The plan quoted or assigned: "报告提出…", "会议部署…", "根据计划…".
     "提出", "部署", "明确", "安排",
     # Wishes and haste: "希望尽早开工建设…" says it has not happened.
@@ -203,10 +203,19 @@ def _read_clause(
         return realised, planned_cue, None  # a question or a definition reports nothing
     for pos, cue, stage in _cues_in(clause):
         after = clause[pos + len(cue) : pos + len(cue) + 2]
-        if cue == "进展" and clause[pos - 1 : pos] == "的":
-            continue  # "汇报了…工程的进展": the word for progress, not a report of it
+        if cue == "进展" and (
+            clause[pos - 1 : pos] == "的" or TOLD_OF.search(clause[max(0, pos - 6) : pos])
+        ):
+            continue  # "汇报了…工程的进展", "沟通交流办理进展": the word, not a report
         if after[:1] == "会" or after[:1] == "需":
             continue  # "推进会": a meeting's name; "设立需要…": a condition
+        if cue == "在建" and after[:1] == "议":
+            continue  # "在建议中提出": a proposal, not works under way
+        if APPLIED_FOR.search(clause[max(0, pos - 3) : pos]):
+            planned_cue = planned_cue or cue  # "申报设立海关特殊监管区": applied for, not done
+            continue
+        if stage == Stage.DELAYED and ATTRIBUTIVE_AFTER.match(clause, pos + len(cue)):
+            continue  # "对未按期开工的项目进行通报": a kind of project, not a delay reported
         if cue in COUNTED_CUES and not COUNT_AFTER.match(clause, pos + len(cue)):
             continue  # "新建工程": a name; "新建口袋公园7个": a count of things built
         if after == "以来":
@@ -216,7 +225,9 @@ def _read_clause(
         if after.startswith(TASK_NOUNS):
             continue  # "启动了断头路打通工作": the verb names a task, the event is 启动
         following = clause[pos + len(cue) : pos + len(cue) + 8].lstrip("了")
-        if stage in (Stage.COMPLETED, Stage.IN_PROGRESS) and following.startswith(PREPARATION):
+        if stage in (Stage.COMPLETED, Stage.IN_PROGRESS) and any(
+            p in following for p in PREPARATION
+        ):
             planned_cue = planned_cue or cue  # "已完成初步设计": preparing, not building
             continue
         if (
@@ -333,9 +344,15 @@ EXAMINATION = re.compile(
 # After a cue, a noun of the task itself makes the cue a name, not an event.
 TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图", "单位", "许可")
 # Steps before the works: done, they say nothing of the thing being built.
+# Verbs that take progress as their object: told, asked about, not reported.
+TOLD_OF = re.compile(r"汇报|通报|交流|沟通|了解|听取|询问")
+# What is applied for is not done: "申报设立…", "申请设立…".
+APPLIED_FOR = re.compile(r"(申报|申请)$")
+# A delay word inside an attribute ("未按期开工的项目") names a kind of thing.
+ATTRIBUTIVE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,4}的")
 PREPARATION = (
     "初步设计", "方案设计", "施工图", "可研", "可行性研究", "立项", "招标", "前期",
-    "规划设计", "设计方案", "用地预审",
+    "规划设计", "设计方案", "用地预审", "现状调查", "摸底调查", "意愿征询", "征求意见",
 )  # fmt: skip
 CONTINUING = re.compile(r"(持续|不断|逐步|深入|稳步|有序)[\u4e00-\u9fff]{2}")
 TASK_LIST_MIN_CLAUSES = 3
