@@ -30,6 +30,17 @@ PLAN_TITLE = re.compile(
     r"(20\d\d)年.{0,16}?(工作要点|工作计划|工作安排|实施方案|行动方案|行动计划|任务清单"
     r"|发展计划|计划(?:[((]摘要[))])?)\s*$"
 )
+# A mid-year document ("…2025年上半年工作总结和下半年工作安排"): its parts are headed
+# "一、上半年工作完成情况" and "二、下半年工作安排"; both speak of the same year.
+_HALF_YEAR_REVIEW = re.compile(
+    r"^\s*[一二三四五六七八九十]+[、.．]\s*(20\d\d年)?(上半年|前三季度|1[-—–～~]?[69]月)[^\n]{0,10}?"
+    r"(工作|情况|总结|回顾)"
+)
+_HALF_YEAR_PLAN = re.compile(
+    r"^\s*[一二三四五六七八九十]+[、.．]\s*(20\d\d年)?(下半年|四季度)[^\n]{0,10}?"
+    r"(安排|打算|思路|计划|重点|任务)"
+)
+_YEAR = re.compile(r"(20\d\d)年")
 # In such a document, a paragraph that opens with an earlier year recounts it.
 _EARLIER_LEAD = re.compile(r"^\s*(20\d\d)年")
 
@@ -90,6 +101,9 @@ def read_document(text: str, title: str = "") -> DocumentParts | None:
         if explicit or (paired and len(text) >= MIN_REPORT_CHARS):
             assert report.plan_year is not None
             return _parts_of(text, report.plan_year, report.review_year, report.paragraphs)
+    half_year = _half_year_document(text, title)
+    if half_year is not None:
+        return half_year
     titled = PLAN_TITLE.search(title.strip())
     if titled:
         return _plan_document(text, int(titled.group(1)))
@@ -132,3 +146,30 @@ def _plan_document(text: str, plan_year: int) -> DocumentParts:
         lead = _EARLIER_LEAD.match(text[s:e])
         parts.append("front" if lead and int(lead.group(1)) < plan_year else "plan")
     return DocumentParts(plan_year, plan_year - 1, tuple(starts), tuple(ends), tuple(parts))
+
+
+def _half_year_document(text: str, title: str) -> DocumentParts | None:
+    """A mid-year summary and plan: what its 上半年 part reports was done this year, and
+    its 下半年 part plans the rest of the same year. None unless the text has both
+    headings (review first) and a year in its title or text."""
+    starts = _line_starts(text)
+    ends = [*(s - 1 for s in starts[1:]), len(text)]
+    review_at = plan_at = None
+    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        line = text[s:e]
+        if review_at is None and _HALF_YEAR_REVIEW.match(line):
+            review_at = i
+        elif review_at is not None and _HALF_YEAR_PLAN.match(line):
+            plan_at = i
+            break
+    if review_at is None or plan_at is None:
+        return None
+    year = _YEAR.search(title) or _YEAR.search(text)
+    if year is None:
+        return None
+    parts: list[Part] = [
+        "front" if i < review_at else "review" if i < plan_at else "plan"
+        for i in range(len(starts))
+    ]
+    this_year = int(year.group(1))
+    return DocumentParts(this_year, this_year, tuple(starts), tuple(ends), tuple(parts))
