@@ -42,7 +42,7 @@ string). So appending a set cannot move any earlier article between dev and
 heldout, not even one in a short last block, and the new articles' split is
 decided by the same rule, not by hand.
 
-A set in ``HELDOUT_ONLY_SETS`` (``real-shape-2`` and ``real-shape-3``, each
+A set in ``HELDOUT_ONLY_SETS`` (``real-shape-2``, ``real-shape-3`` and ``real-shape-5``, each
 written blind after the extractor was tuned on the earlier sets) is held out
 whole: it is a test set only, so no article of it goes to dev and it numbers
 no blocks.

@@ -69,7 +69,12 @@ def test_appending_a_set_keeps_earlier_splits() -> None:
 
 # Sets that lie in one split whole: the blind ones (written as a test of a tuned
 # extractor) held out, the one written apart from the extractor to tune on in dev.
-WHOLE_SETS = [("real-shape-2", "heldout"), ("real-shape-3", "heldout"), ("real-shape-4", "dev")]
+WHOLE_SETS = [
+    ("real-shape-2", "heldout"),
+    ("real-shape-3", "heldout"),
+    ("real-shape-4", "dev"),
+    ("real-shape-5", "heldout"),
+]
 
 
 @pytest.mark.parametrize(("whole_set", "split"), WHOLE_SETS)
