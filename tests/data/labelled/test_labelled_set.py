@@ -73,6 +73,7 @@ WHOLE_SETS = [
     ("real-shape-2", "heldout"),
     ("real-shape-3", "heldout"),
     ("real-shape-4", "dev"),
+    ("real-shape-5", "heldout"),
     ("real-shape-6", "dev"),
 ]
 

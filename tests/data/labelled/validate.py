@@ -46,9 +46,12 @@ CATEGORIES = {
 # Categories whose text is a whole document (a report or a review as the site publishes it),
 # exempt from the news length limits.
 DOCUMENTS = {"review", "report"}
-SETS = {"v1", "real-shape", "real-shape-2", "real-shape-3", "real-shape-4", "real-shape-6"}
+SETS = {
+    "v1", "real-shape", "real-shape-2", "real-shape-3", "real-shape-4", "real-shape-5",
+    "real-shape-6",
+}
 # Sets that are a test only (written blind): every article must be held out.
-HELDOUT_ONLY_SETS = {"real-shape-2", "real-shape-3"}
+HELDOUT_ONLY_SETS = {"real-shape-2", "real-shape-3", "real-shape-5"}
 # Sets written apart from the extractor to tune on: every article must be dev.
 DEV_ONLY_SETS = {"real-shape-4", "real-shape-6"}
 HARD_NEGATIVES = {"other_district", "plan_restatement", "feature", "pre_plan", "negated"}
