@@ -26,7 +26,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.COMPLETED: (
         "竣工验收", "交工验收", "通过验收", "投入使用", "正式开放", "建成投用", "全面完成", "顺利完成",
-        "全部完成", "基本建成", "构建起", "搭建起", "建立起", "出台", "印发", "正式发布", "设立", "组建", "建立", "榜上有名",
+        "全部完成", "基本建成", "构建起", "搭建起", "建立起", "出台", "印发", "发布《", "发布了《", "正式发布", "设立", "组建", "建立", "榜上有名",
         "建成", "竣工", "完工", "投用", "投运", "投产", "开园", "开业", "落成", "签约", "签下",
         "创成", "获评", "获批", "成功创建", "入选", "揭牌", "挂牌", "成立", "通车", "贯通", "签订", "签署",
         "打通", "实现", "达到", "交付", "上线", "启用", "通过", "落地", "摘得", "荣获", "成为",
@@ -39,7 +39,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     Stage.IN_PROGRESS: (
         "主体结顶", "结顶", "封顶", "在加快", "在持续", "在不断", "在稳步", "在深入", "在扎实", "在积极", "在有序", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
         "推进", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
-        "举办", "推出", "发放", "办结", "扩展至", "加速", "打响", "推行", "实施",
+        "举办", "推出", "发放", "办结", "扩展至", "加速", "打响", "推行", "实施", "已开展",
         # Phases on the way to a thing built or opened, not the thing done.
         "设备调试", "调试", "联调", "部分开放", "试营业", "试运营", "试开放", "形象进度",
         "施工", "建设中", "在建",
@@ -355,6 +355,8 @@ PREPARATION = (
     "规划设计", "设计方案", "用地预审", "现状调查", "摸底调查", "意愿征询", "征求意见",
 )  # fmt: skip
 CONTINUING = re.compile(r"(持续|不断|逐步|深入|稳步|有序)[\u4e00-\u9fff]{2}")
+# In news, an effort said to go on ("继续深化", "持续推进") is under way.
+GOING_ON = re.compile(r"(继续|持续|不断)(深化|推进|加强|提升|完善|扩面|优化|扩大|发力)")
 TASK_LIST_MIN_CLAUSES = 3
 _TASK_SPLIT = re.compile(r"[,，;；]")
 
@@ -413,6 +415,13 @@ def read_stage(window: str, focus: int | None = None, record: bool = False) -> S
         )
         if CONTINUING.search(clause):
             return StageReading(Stage.IN_PROGRESS, None, "record:continuing")
+    if not record and reading.stage is None:
+        # "紧密型城市医联体建设继续深化": news that an effort goes on, with no modal.
+        clause = next(
+            (c for start, c, _ in reversed(_clauses(window)) if start <= (focus or 0)), window
+        )
+        if GOING_ON.search(clause) and not _MODAL_RE.search(window):
+            reading = StageReading(Stage.IN_PROGRESS, None, "going_on")
     if (
         not record
         and reading.stage is not None
