@@ -186,7 +186,7 @@ YEARS_AGO = re.compile(
 # what it tallies ("这几年,城区陆续建成了一批口袋公园") is not this year's news.
 SEVERAL_YEARS = re.compile(r"这几年|近几年|这些年|过去几年|前些年")
 # A year named as the base of a comparison ("较去年增长", "与去年同期持平").
-COMPARISON_BASE = re.compile(r"(比|较|与|同|于)(20\d\d年|去年|上年)(同期)?|(去年|上年)同期")
+COMPARISON_BASE = re.compile(r"(比|较|与|同|于)(20\d\d年|去年|上年)(同期)?")
 
 
 def year_spoken_of(sentence: str, published_year: int) -> int | None:
@@ -887,9 +887,9 @@ def _statement_and_its_remainder(window: str, focus: int) -> str:
     return own + following if REMAINDER_LEAD.match(following) else own
 
 
-REMAINDER_LEAD = re.compile(r"\s*(剩余|其余|尚余|另有|还有)")
+REMAINDER_LEAD = re.compile(r"\s*(剩余|剩下的?|其余|尚余|另有|还有)")
 REMAINDER = re.compile(
-    r"(剩余|其余|尚余|另外)[^,，;；。]{0,24}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
+    r"(剩余|剩下|其余|尚余|另外)[^,，;；。]{0,24}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
 WHOLE_DONE = re.compile(r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成")
 # A sentence about one town or street of the district, not the whole of it.
