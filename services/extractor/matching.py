@@ -108,6 +108,27 @@ def _enough_keywords(c: Candidate) -> bool:
     return len(c.keywords) >= MIN_KEYWORDS or len(c.profile.keywords) == 1
 
 
+# A short, ordinary word as the only name found ("重大项目" for 常态化储备重大项目100个以上)
+# names a kind of thing; with few of the commitment's other words it is not this one.
+ORDINARY_NAME_IDF = 12.0  # above the median IDF jieba gives a word it does not know (11.95)
+_QUOTED_NAME = re.compile(r"“([^”]+)”")
+MIN_COVERAGE_BESIDE_ORDINARY_NAME = 0.3
+
+
+def _names_it(c: Candidate) -> bool:
+    """Is the name found telling enough? A long name, a rare word, or one the commitment
+    quotes ("入乡筑梦", "六必行动") is; an ordinary short word needs company."""
+    quoted = _QUOTED_NAME.findall(c.profile.commitment.text)
+    if any(
+        len(a) > 4
+        or general_idf(a) >= ORDINARY_NAME_IDF
+        or any(a.strip('“”"') in q for q in quoted)
+        for a in c.anchors
+    ):
+        return True
+    return c.coverage >= MIN_COVERAGE_BESIDE_ORDINARY_NAME
+
+
 def _restates_target(c: Candidate, sentence: str) -> bool:
     """Named by what it measures: "集体经济经营性收入达到70万元以上的村已有201个" gives the
     target's own figure (70万元) beside its measure's words, without the commitment's
@@ -498,6 +519,8 @@ class ArticleExtractor:
                 restated = _restates_target(cand, text[s:e])
                 if (named and not restated) or not (restated or _enough_keywords(cand)):
                     continue
+            elif not _names_it(cand):
+                continue
             kept.append(cand)
 
     def _admissible(self, published: date, about_year: int) -> list[bool]:
