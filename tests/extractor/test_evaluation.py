@@ -81,18 +81,9 @@ def _documents(sets: set[str]) -> list[dict[str, object]]:
 # tuned extractor) are strict xfails until they do, each with what was measured.
 DOCUMENT_SETS = [
     pytest.param(("v1", "real-shape"), 10, id="built-with"),
-    pytest.param(
-        ("real-shape-2",),
-        5,
-        id="real-shape-2",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="real-shape-2, written blind after tuning: a meeting's task list (L289, "
-            "'一是抓储备，建立完善…机制，确保…；…优化联合验收流程') gives 1 plan mention as "
-            "progress (measured 2026-11-27; 3 before the statement rules of that evening); "
-            "remove this mark when the extractor reads it as a plan",
-        ),
-    ),
+    # real-shape-2 passes since 2026-11-28 (its one plan mention read as progress until then:
+    # a meeting's task list, L289); a blind set, so its pass is a test, not a target.
+    pytest.param(("real-shape-2",), 5, id="real-shape-2"),
     pytest.param(
         ("real-shape-3",),
         10,
