@@ -111,22 +111,31 @@ def _enough_keywords(c: Candidate) -> bool:
 # A short, ordinary word as the only name found ("重大项目" for 常态化储备重大项目100个以上)
 # names a kind of thing; with few of the commitment's other words it is not this one.
 ORDINARY_NAME_IDF = 12.0  # above the median IDF jieba gives a word it does not know (11.95)
-_QUOTED_NAME = re.compile(r"“([^”]+)”")
 MIN_COVERAGE_BESIDE_ORDINARY_NAME = 0.3
+_QUOTED_NAME = re.compile(r"“([^”]+)”")
+_COORDINATION = "、和及与"
 
 
 def _names_it(c: Candidate) -> bool:
-    """Is the name found telling enough? A long name, a rare word, or one the commitment
-    quotes ("入乡筑梦", "六必行动") is; an ordinary short word needs company."""
-    quoted = _QUOTED_NAME.findall(c.profile.commitment.text)
-    if any(
-        len(a) > 4
-        or general_idf(a) >= ORDINARY_NAME_IDF
-        or any(a.strip('“”"') in q for q in quoted)
-        for a in c.anchors
-    ):
-        return True
+    """Is the name found telling enough? A long name, a rare word, one the commitment
+    quotes ("入乡筑梦", "六必行动") or lists among the things it joins (口袋公园 in
+    "新建一批文体场所、口袋公园和儿童公园") is; another ordinary short word needs company."""
+    text = c.profile.commitment.text
+    quoted = _QUOTED_NAME.findall(text)
+    for a in c.anchors:
+        if len(a) > 4 or general_idf(a) >= ORDINARY_NAME_IDF:
+            return True
+        if any(a.strip('“”"') in q for q in quoted) or _coordinated(a, text):
+            return True
     return c.coverage >= MIN_COVERAGE_BESIDE_ORDINARY_NAME
+
+
+def _coordinated(name: str, text: str) -> bool:
+    at = text.find(name)
+    if at < 0:
+        return False
+    before, after = text[at - 1 : at], text[at + len(name) : at + len(name) + 1]
+    return bool(before and before in _COORDINATION) or bool(after and after in _COORDINATION)
 
 
 def _restates_target(c: Candidate, sentence: str) -> bool:

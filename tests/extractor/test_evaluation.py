@@ -81,8 +81,8 @@ def _documents(sets: set[str]) -> list[dict[str, object]]:
 # tuned extractor) are strict xfails until they do, each with what was measured.
 DOCUMENT_SETS = [
     pytest.param(("v1", "real-shape"), 10, id="built-with"),
-    # real-shape-2 passes since 2026-11-28 (its one plan mention read as progress until then:
-    # a meeting's task list, L289); a blind set, so its pass is a test, not a target.
+    # The blind sets that pass (real-shape-2 since 2026-11-28: its one plan mention read as
+    # progress until then was a meeting's task list, L289) are tests, not targets.
     pytest.param(("real-shape-2",), 5, id="real-shape-2"),
     pytest.param(
         ("real-shape-3",),
@@ -91,7 +91,7 @@ DOCUMENT_SETS = [
         marks=pytest.mark.xfail(
             strict=True,
             reason="real-shape-3, written blind: its documents give 1 plan mention as progress "
-            "(measured 2026-11-27); remove this mark when it passes",
+            "(measured 2026-11-28); remove this mark when it passes",
         ),
     ),
     pytest.param(
