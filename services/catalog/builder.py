@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.catalog.clauses import Clause, judge, milestone_verbs, split_clauses
 from services.catalog.entities import aliases_for, key_phrase, named_things, verbs_in
+from services.catalog.lexicon import ENCOURAGEMENT_LEADS
 from services.catalog.linking import link_restated
 from services.catalog.model import Commitment, Kind, ReportRef
 from services.catalog.overrides import Overrides, load_overrides
@@ -141,6 +142,8 @@ def _apply_merges(clauses: list[Clause], paragraph: str, merges: list[str]) -> l
 def _kind(text: str, has_targets: bool) -> Kind:
     if has_targets:
         return "quantitative"
+    if text.startswith(ENCOURAGEMENT_LEADS):
+        return "ongoing"
     # A verb inside a quoted name is part of the name: "推广“拿地即开工”模式" spreads a
     # practice (ongoing); it opens nothing.
     return "milestone" if milestone_verbs(QUOTED.sub("", text)) else "ongoing"

@@ -45,6 +45,10 @@ MILESTONE_VERBS: tuple[str, ...] = (
     "争取",
 )
 
+# A commitment that opens by encouraging others ("鼓励有条件的企业建立研究院") promises a
+# policy stance, not an event: whatever verb follows, it has no finish line.
+ENCOURAGEMENT_LEADS: tuple[str, ...] = ("鼓励", "支持", "引导")
+
 # Verbs of continuing effort: what the report will keep doing all year.
 EFFORT_VERBS: tuple[str, ...] = (
     "加快",

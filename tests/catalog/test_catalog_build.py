@@ -127,3 +127,10 @@ def test_a_verb_inside_a_quoted_name_does_not_make_a_milestone(built: list[Commi
     assert spread.kind == "ongoing"
     opened = next(c for c in built if c.text == "开工路北三小新建工程")
     assert opened.kind == "milestone"
+
+
+def test_a_commitment_to_encourage_others_is_ongoing(built: list[Commitment]) -> None:
+    """ "鼓励有条件的企业建立研究院、研发中心" promises a policy stance: 建立 is the firms'
+    act, counted one by one, and the commitment has no finish line."""
+    encourage = next(c for c in built if c.text == "鼓励有条件的企业建立研究院、研发中心")
+    assert encourage.kind == "ongoing"
