@@ -47,7 +47,12 @@ CATEGORIES = {
 # exempt from the news length limits.
 DOCUMENTS = {"review", "report"}
 SETS = {
-    "v1", "real-shape", "real-shape-2", "real-shape-3", "real-shape-4", "real-shape-5",
+    "v1",
+    "real-shape",
+    "real-shape-2",
+    "real-shape-3",
+    "real-shape-4",
+    "real-shape-5",
     "real-shape-6",
 }
 # Sets that are a test only (written blind): every article must be held out.
