@@ -229,7 +229,7 @@ class _CarriedInParagraph(Generic[T]):
     to the first one that states it (`own`), one that ends the carry (`stops`), or
     the paragraph's start, and remembered for each sentence asked about."""
 
-    default: T
+    default: Any  # T; typed as Any because mypyc rejects a generic class attribute
 
     def __init__(self, doc: str, spans: list[tuple[int, int]]) -> None:
         self.doc = doc
@@ -272,7 +272,7 @@ class _BackgroundYears(_CarriedInParagraph[int | None]):
     names a year gives it; one that opens with a span of years ("近年来") or starts a
     paragraph ends the search with no year, exactly as the forward reading resets."""
 
-    default = None
+    default: Any = None  # (int | None)
 
     def __init__(self, doc: str, spans: list[tuple[int, int]], published_year: int) -> None:
         super().__init__(doc, spans)
@@ -289,7 +289,7 @@ class _QuotedInstructions(_CarriedInParagraph[bool]):
     """Is a sentence inside a paragraph of quoted instructions: at or after a
     sentence of its paragraph that opens with them ("会议强调,…")?"""
 
-    default = False
+    default: Any = False  # (bool)
 
     def own(self, sentence: str) -> bool | None:
         return True if opens_instructions(sentence) else None

@@ -200,7 +200,8 @@ def _read_clause(
     still governs the clause unless a realised marker comes between.
     """
     realised: list[tuple[Stage, str]] = []
-    planned_cue = negated_cue = None
+    planned_cue: str | None = None
+    negated_cue: str | None = None
     if any(q in clause for q in QUESTIONS) or DEFINITION_RE.search(clause):
         return realised, planned_cue, None  # a question or a definition reports nothing
     for pos, cue, stage in _cues_in(clause):
