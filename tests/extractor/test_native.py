@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -118,8 +119,8 @@ def test_compiled_modules_extract_exactly_what_the_source_does(tmp_path: Path) -
         text=True,
         timeout=600,
     )
-    if made.returncode != 0 and shutil.which("cc") is None:
-        pytest.skip(f"no C compiler: {made.stderr.strip().splitlines()[-1]}")
+    if made.returncode != 0 and _missing_toolchain():
+        pytest.skip(f"{_missing_toolchain()}: the extractor runs as pure Python here")
     assert made.returncode == 0, made.stderr
     env = {native.SETTING: "off", "LUQIAO_EXTRACTOR_CACHE_DIR": ""}
     compiled = _run_extract(str(build), env)
@@ -127,6 +128,15 @@ def test_compiled_modules_extract_exactly_what_the_source_does(tmp_path: Path) -
     assert compiled[0].endswith(".so") and source[0].endswith("matching.py")
     assert len(source) > 400  # the labelled set gives hundreds of evidence events
     assert compiled[1:] == source[1:]
+
+
+def _missing_toolchain() -> str | None:
+    """What a machine lacks to compile (make venv then keeps the pure path), if anything."""
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        return "no C compiler"
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
+        return "no Python headers"
+    return None
 
 
 def _run_extract(build: str, env: dict[str, str]) -> list[str]:
