@@ -1,7 +1,7 @@
 """The extractor's pure rule modules compiled with mypyc, used only while they match their source.
 
 Why: the extractor's time is Python rule code run per candidate sentence (stage reading,
-figures, places, the hit loop). Compiled by mypyc, the same code ran 1.2-1.3x faster on the
+figures, places, the hit loop). Compiled by mypyc, the same code ran 1.1-1.25x faster on the
 bench's corpora with every evidence line identical (bench/README.md, 2026-11-27).
 
 How it stays safe to edit the rules: `make venv` builds the modules outside the source tree,
