@@ -15,10 +15,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# The extractor's rule modules compiled with mypyc (services/extractor/native.py), rebuilt
+# when one of them changes; used only while they match their source. Without a C compiler
+# this says so and the extractor runs as pure Python.
+NATIVE := $(VENV)/.native
+NATIVE_SOURCES := $(addprefix services/extractor/,quotes.py stages.py figures.py places.py matching.py native.py native_build.py)
+$(NATIVE): $(STAMP) $(NATIVE_SOURCES)
+	$(BIN)/python -m services.extractor.native_build || true
+	touch $(NATIVE)
+
 lock: venv
 	$(BIN)/pip freeze --exclude-editable > constraints.txt
 
-venv: $(STAMP)
+venv: $(STAMP) $(NATIVE)
 
 system-deps:
 	bash deploy/install-system-deps

