@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from services.events import Stage
-from services.extractor.quotes import mask_quoted_phrases
+from services.extractor.quotes import MASK, mask_quoted_phrases
 
 # Longest cues first so "竣工验收" is read before "验收".
 CUES: dict[Stage, tuple[str, ...]] = {
@@ -40,7 +40,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.IN_PROGRESS: (
         "主体结顶", "结顶", "封顶", "在加快", "在持续", "在不断", "在稳步", "在深入", "在扎实", "在积极", "在有序", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
-        "推进", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
+        "推进", "推动", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
         "举办", "推出", "发放", "办结", "扩展至", "加速", "打响", "推行", "实施", "已开展",
         # Phases on the way to a thing built or opened, not the thing done.
         "设备调试", "调试", "联调", "部分开放", "试营业", "试运营", "试开放", "形象进度",
@@ -78,6 +78,21 @@ DEFINITION_RE = re.compile(
 _SUBJECT_LEAD = re.compile(r"^\s*(本网讯|据悉|其中|这个|这一|这|该|此次|今年的?|目前)+")
 
 
+def _mask_definitions(text: str) -> str:
+    """The text with each clause that defines a thing masked ("X是我区推动外贸转型、培育
+    新业态的重点项目": 推动 is what X is for, not an event), same length. Clause splits
+    (a 、 inside) would otherwise cut the definition and free its verbs."""
+    if "是" not in text:
+        return text
+    out = list(text)
+    for m in DEFINITION_RE.finditer(text):
+        # The whole clause goes, subject too ("平台上线是深化…机制的重要举措"): a clause
+        # that defines reports nothing.
+        start = max(text.rfind(c, 0, m.start()) for c in ",，;；。:：") + 1
+        out[start : m.end()] = MASK * (m.end() - start)
+    return "".join(out)
+
+
 def defined_subject(sentence: str, focus: int) -> str | None:
     """The subject a definition places the thing at `focus` over: in "全域土地综合整治是
     我区今年实施“三整治一修复”的重点项目", news of 全域土地综合整治 is news of the
@@ -91,7 +106,7 @@ def defined_subject(sentence: str, focus: int) -> str | None:
 
 
 NEGATIONS = ("尚未", "仍未", "暂未", "没有", "未", "不")
-QUESTIONS = ("何时", "是否", "能否", "什么时候", "有没有", "吗")
+QUESTIONS = ("何时", "是否", "能否", "什么时候", "有没有", "吗", "有什么", "怎么样", "?", "？")
 FIRST_STEP = re.compile(r"迈出.{0,4}第一步|首支|起步")
 # "正在逐项落地": a completion verb under a progressive marker is progress.
 PROGRESSIVE = ("正在", "逐步", "陆续", "逐项", "加快", "持续")
@@ -351,6 +366,8 @@ TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图",
 # Steps before the works: done, they say nothing of the thing being built.
 # Verbs that take progress as their object: told, asked about, not reported.
 TOLD_OF = re.compile(r"汇报|通报|交流|沟通|了解|听取|询问")
+# A goal striven for: what it names is not yet reached, whatever came before it.
+GOAL = re.compile(r"力争|争取|确保")
 # What is applied for is not done: "申报设立…", "申请设立…".
 APPLIED_FOR = re.compile(r"(申报|申请)$")
 # A delay word inside an attribute ("未按期开工的项目") names a kind of thing.
@@ -418,7 +435,7 @@ def read_stage(window: str, focus: int | None = None, record: bool = False) -> S
     a plan, unless the text is a record (a report's review part, `record`).
     Without a focus, every clause counts and the most telling cue wins.
     """
-    window = mask_quoted_phrases(window)
+    window = _mask_definitions(mask_quoted_phrases(window))
     reading = _read_stage(window, focus)
     if record and reading.stage is None:
         # A record states what was done: "“1187”体系持续迭代" there is work under way.
@@ -492,9 +509,14 @@ def _read_stage(window: str, focus: int | None) -> StageReading:
             if colon:
                 after = _read_stage(window[colon.end() : end], None)
                 reading = after if after.stage is not None else None
-        if reading is not None and reading.stage == Stage.PLANNED:
+        if (
+            reading is not None
+            and reading.stage == Stage.PLANNED
+            and not GOAL.search(clauses[at][1])
+        ):
             # Only a future tail borrows: a clause with no cue of its own may be
-            # another subject's ("A获评…, B持续打响"), and takes nothing.
+            # another subject's ("A获评…, B持续打响"), and takes nothing; nor does a goal
+            # ("正在培育两家企业的研发平台, 力争省重点实验室实现零的突破").
             since = statement_start(window, focus)
             for start, clause, _ in reversed(clauses[:at]):
                 if start < since:

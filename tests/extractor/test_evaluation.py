@@ -81,9 +81,17 @@ def _documents(sets: set[str]) -> list[dict[str, object]]:
 # tuned extractor) are strict xfails until they do, each with what was measured.
 DOCUMENT_SETS = [
     pytest.param(("v1", "real-shape"), 10, id="built-with"),
-    # The blind sets that pass (real-shape-2 since 2026-11-28: its one plan mention read as
-    # progress until then was a meeting's task list, L289) are tests, not targets.
-    pytest.param(("real-shape-2",), 5, id="real-shape-2"),
+    pytest.param(
+        ("real-shape-2",),
+        5,
+        id="real-shape-2",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="real-shape-2, written blind after tuning: its documents give 1 plan mention "
+            "as progress (measured 2026-11-28; 0 for a while that day, 3 on 2026-11-27); "
+            "remove this mark when it passes",
+        ),
+    ),
     pytest.param(
         ("real-shape-3",),
         10,
