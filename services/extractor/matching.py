@@ -171,7 +171,9 @@ def reporting_year(article: ArticleFetched) -> int:
     return year - 1 if back > ahead else year
 
 
-TITLE_CUES = ("获评", "入选", "创成", "成功创建", "榜上有名", "摘得", "荣获", "获批", "成为")
+TITLE_CUES = (
+    "获评", "入选", "创成", "成功创建", "榜上有名", "命名为", "摘得", "荣获", "获批", "成为",
+)  # fmt: skip
 
 
 # A commitment to win a title: "创成省级旅游休闲街区", "争创国家智慧商检试点".
