@@ -199,8 +199,19 @@ def _names_the_title(cand: Candidate, cue: str | None, sentence: str) -> bool:
     others = [k for k in p.keywords if not any(k in a for a in cand.anchors)]
     if not others:
         return True
-    present = sum(p.weights[k] for k in others if k in sentence)
+    present = sum(p.weights[k] for k in others if _said(k, sentence))
     return present >= 0.5 * sum(p.weights[k] for k in others)
+
+
+# "零的突破" (the first ever) is said as "首家", "首个": "全区首家国家级单项冠军企业入选".
+ZERO_BROKEN = "零的突破"
+FIRST_OF_ITS_KIND = re.compile(r"首家|首个|第一家|第一个|实现零")
+
+
+def _said(keyword: str, sentence: str) -> bool:
+    if keyword in sentence:
+        return True
+    return ZERO_BROKEN in keyword and bool(FIRST_OF_ITS_KIND.search(sentence))
 
 
 YEAR_RE = re.compile(r"(20\d\d)年(以来)?")
