@@ -77,6 +77,11 @@ def _anchors(c: Commitment) -> list[str]:
         for part in _conjuncts(name):
             if part not in found:
                 found.append(part)
+        # "实施农房改造、管线序化、村道提升等专项行动": examples of one kind, named
+        # together in news ("村里先后实施了农房改造、管线序化…"): two in a row name it.
+        for pair in _listed_pairs(name):
+            if pair not in found:
+                found.append(pair)
     if not c.entities:
         # A target with no named thing is referred to by what it measures:
         # "落实生育支持措施十五条" → "生育支持措施", "地区生产总值增长6%" → "地区生产总值".
@@ -113,6 +118,20 @@ def _conjuncts(name: str) -> list[str]:
         else:
             current += w
     return parts
+
+
+_LISTED = re.compile(r"((?:[\u4e00-\u9fff]{2,8}、)+[\u4e00-\u9fff]{2,8})等")
+
+
+def _listed_pairs(name: str) -> list[str]:
+    """Each two neighbours of a list of examples ("A、B、C等…" → "A、B", "B、C")."""
+    m = _LISTED.search(re.sub(r"[“”\"]", "", name))
+    if m is None:
+        return []
+    items = m.group(1).split("、")
+    return [
+        f"{a}、{b}" for a, b in zip(items, items[1:], strict=False) if len(a) >= 3 and len(b) >= 3
+    ]
 
 
 def _measure_of(metric: str) -> str:
