@@ -366,6 +366,8 @@ TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图",
 # Steps before the works: done, they say nothing of the thing being built.
 # Verbs that take progress as their object: told, asked about, not reported.
 TOLD_OF = re.compile(r"汇报|通报|交流|沟通|了解|听取|询问")
+# A later clause whose delay has a subject this long names another thing's delay.
+OWN_SUBJECT = 8
 # A goal striven for: what it names is not yet reached, whatever came before it.
 GOAL = re.compile(r"力争|争取|确保")
 # What is applied for is not done: "申报设立…", "申请设立…".
@@ -536,6 +538,8 @@ def _read_stage(window: str, focus: int | None) -> StageReading:
             for start, clause, _ in clauses[at + 1 :]:
                 later = _verdict(*_read_clause(clause, window[:start]))
                 if later is not None and later.stage == Stage.DELAYED:
+                    if later.cue and len(clause.split(later.cue, 1)[0].strip()) >= OWN_SUBJECT:
+                        continue  # "…, 国家级渔港经济区创建进度滞后": another thing's delay
                     reading = later
                     break
     if reading is not None:
