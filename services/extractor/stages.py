@@ -362,7 +362,7 @@ EXAMINATION = re.compile(
     r"|[,，;；。]|$"
 )
 # After a cue, a noun of the task itself makes the cue a name, not an event.
-TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图", "单位", "许可")
+TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图", "单位", "许可", "工程")
 # Steps before the works: done, they say nothing of the thing being built.
 # Verbs that take progress as their object: told, asked about, not reported.
 TOLD_OF = re.compile(r"汇报|通报|交流|沟通|了解|听取|询问")
