@@ -41,7 +41,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     Stage.IN_PROGRESS: (
         "主体结顶", "结顶", "封顶", "在加快", "在持续", "在不断", "在稳步", "在深入", "在扎实", "在积极", "在有序", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
         "推进", "推动", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
-        "举办", "推出", "发放", "办结", "扩展至", "加速", "打响", "推行", "实施", "已开展",
+        "举办", "推出", "发放", "办结", "扩展至", "加速", "打响", "推行", "实施", "已开展", "开展",
         # Phases on the way to a thing built or opened, not the thing done.
         "设备调试", "调试", "联调", "部分开放", "试营业", "试运营", "试开放", "形象进度",
         "施工", "建设中", "在建",
@@ -227,6 +227,8 @@ def _read_clause(
             continue  # "汇报了…工程的进展", "沟通交流办理进展": the word, not a report
         if after[:1] == "会" or after[:1] == "需":
             continue  # "推进会": a meeting's name; "设立需要…": a condition
+        if cue == "开展" and not EVENT_MARKERS.search(prefix + clause[:pos]):
+            continue  # 开展 alone is any activity; "今年以来,我区开展…专项治理" reports one
         if cue == "在建" and after[:1] == "议":
             continue  # "在建议中提出": a proposal, not works under way
         if APPLIED_FOR.search(clause[max(0, pos - 3) : pos]):
@@ -242,7 +244,7 @@ def _read_clause(
             continue  # "通过示范带串联沿线村庄": by means of, not an examination passed
         if after.startswith(TASK_NOUNS):
             continue  # "启动了断头路打通工作": the verb names a task, the event is 启动
-        following = clause[pos + len(cue) : pos + len(cue) + 8].lstrip("了")
+        following = clause[pos + len(cue) : pos + len(cue) + 16].lstrip("了")
         if stage in (Stage.COMPLETED, Stage.IN_PROGRESS) and any(
             p in following for p in PREPARATION
         ):
