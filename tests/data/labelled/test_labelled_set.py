@@ -75,6 +75,7 @@ WHOLE_SETS = [
     ("real-shape-4", "dev"),
     ("real-shape-5", "heldout"),
     ("real-shape-6", "dev"),
+    ("real-shape-7", "dev"),
 ]
 
 
