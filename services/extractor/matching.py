@@ -690,6 +690,14 @@ class ArticleExtractor:
                 # "开工汽车商贸综合体": "6月开工, 目前地下室结构已全部完成" reports the
                 # works under way past the start the commitment promised.
                 stage, fig_rule = Stage.IN_PROGRESS, "start:under_way"
+            if (
+                stage == Stage.COMPLETED
+                and reading.cue not in TITLE_CUES
+                and TITLE_COMMITMENT.match(c.text)
+            ):
+                # "创建方案通过省级评审, 被推荐上报农业农村部": for a title, a review passed
+                # or works done are steps; only the title conferred (获评, 命名为…) is the end.
+                stage, fig_rule = Stage.IN_PROGRESS, "title:a_step"
             if stage == Stage.IN_PROGRESS and _whole_done_of_the_thing(sentence, cand):
                 # "滚动推进做地、储备、出让…, 做地、储备任务也全面完成".
                 stage, fig_rule = Stage.COMPLETED, "whole_done"
@@ -939,7 +947,9 @@ REMAINDER_LEAD = re.compile(r"\s*(剩余|剩下的?|其余|尚余|另有|还有)
 REMAINDER = re.compile(
     r"(剩余|剩下|其余|尚余|另外)[^,，;；。]{0,24}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
-WHOLE_DONE = re.compile(r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成")
+WHOLE_DONE = re.compile(
+    r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成|全部落实到位|全面落实到位"
+)
 # A sentence about one town or street of the district, not the whole of it.
 TOWN_SCOPE = re.compile(r"全镇|该镇|本镇|全街道|该街道|镇里")
 # How the district's own news names the district: "我区", "全区", "区委", "区政府".

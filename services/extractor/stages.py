@@ -36,7 +36,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.STARTED: (
         "开工", "动工", "开建", "破土", "奠基", "进场施工", "启动", "正式实施", "迈出第一步",
-        "试运行",
+        "试运行", "上线试运行",
     ),
     Stage.IN_PROGRESS: (
         "主体结顶", "结顶", "封顶", "在加快", "在持续", "在不断", "在稳步", "在深入", "在扎实", "在积极", "在有序", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
@@ -87,10 +87,17 @@ def _mask_definitions(text: str) -> str:
     out = list(text)
     for m in DEFINITION_RE.finditer(text):
         # The whole clause goes, subject too ("平台上线是深化…机制的重要举措"): a clause
-        # that defines reports nothing.
-        start = max(text.rfind(c, 0, m.start()) for c in ",，;；。:：") + 1
+        # that defines reports nothing. A definition opening its clause defines the clause
+        # before it ("打通…的交互渠道, 是我区今年的一项重点工作").
+        start = _clause_start(text, m.start())
+        if not text[start : m.start()].strip() and start > 0 and text[start - 1] in ",，":
+            start = _clause_start(text, start - 1)
         out[start : m.end()] = MASK * (m.end() - start)
     return "".join(out)
+
+
+def _clause_start(text: str, pos: int) -> int:
+    return max(text.rfind(c, 0, pos) for c in ",，;；。:：") + 1
 
 
 def defined_subject(sentence: str, focus: int) -> str | None:
@@ -245,7 +252,7 @@ def _read_clause(
         if after.startswith(TASK_NOUNS):
             continue  # "启动了断头路打通工作": the verb names a task, the event is 启动
         following = clause[pos + len(cue) : pos + len(cue) + 16].lstrip("了")
-        if stage in (Stage.COMPLETED, Stage.IN_PROGRESS) and any(
+        if stage in (Stage.COMPLETED, Stage.IN_PROGRESS, Stage.STARTED) and any(
             p in following for p in PREPARATION
         ):
             planned_cue = planned_cue or cue  # "已完成初步设计": preparing, not building
