@@ -138,6 +138,25 @@ def _coordinated(name: str, text: str) -> bool:
     return bool(before and before in _COORDINATION) or bool(after and after in _COORDINATION)
 
 
+def _another_name(c: Candidate, sentence: str) -> bool:
+    """Do the keywords found run together into another thing's name? "飞龙湖科创走廊" holds
+    飞龙湖 and 科创 of "投用飞龙湖科创基地首建南区", but its head (走廊) is not the
+    commitment's (基地)."""
+    text = c.profile.commitment.text
+    found = sorted(c.keywords, key=sentence.find)
+    run = "".join(found)
+    at, mine = sentence.find(run), text.find(run)
+    if len(found) < 2 or at < 0 or mine < 0:
+        return False
+    theirs_next = sentence[at + len(run) : at + len(run) + 2]
+    mine_next = text[mine + len(run) : mine + len(run) + 2]
+    return (
+        len(_HAN.findall(theirs_next)) == 2
+        and len(_HAN.findall(mine_next)) == 2
+        and theirs_next != mine_next
+    )
+
+
 def _restates_target(c: Candidate, sentence: str) -> bool:
     """Named by what it measures: "集体经济经营性收入达到70万元以上的村已有201个" gives the
     target's own figure (70万元) beside its measure's words, without the commitment's
@@ -543,6 +562,8 @@ class ArticleExtractor:
             if anchors is None:
                 restated = _restates_target(cand, text[s:e])
                 if (named and not restated) or not (restated or _enough_keywords(cand)):
+                    continue
+                if _another_name(cand, text[s:e]):
                     continue
             elif not _names_it(cand):
                 continue

@@ -382,7 +382,7 @@ GOAL = re.compile(r"力争|争取|确保")
 # What is applied for is not done: "申报设立…", "申请设立…".
 APPLIED_FOR = re.compile(r"(申报|申请)$")
 # A delay word inside an attribute ("未按期开工的项目") names a kind of thing.
-ATTRIBUTIVE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,4}的")
+ATTRIBUTIVE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,4}的(项目|工程|单位|企业|地块|村|镇|街道)")
 PREPARATION = (
     "初步设计", "方案设计", "施工图", "可研", "可行性研究", "立项", "招标", "前期",
     "规划设计", "设计方案", "用地预审", "现状调查", "摸底调查", "意愿征询", "征求意见",
