@@ -173,6 +173,14 @@ def dateline_place(text: str) -> str | None:
     return None
 
 
+# Other places in general, with no name ("全国各地纷纷发展临空经济", "全省已有多个县(市、区)
+# 成功创建…"): a sentence about them is not about Luqiao either.
+PLACES_IN_GENERAL = (
+    "全国各地", "部分地区", "一些地方", "不少地方", "有的地方", "其他地区",
+    "兄弟县市", "多个县(市、区)", "多个县（市、区）", "多个县市区",
+)  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def _automaton() -> tuple[AhoCorasick, list[str]]:
     """The other places' names as one automaton, and the names by pattern index.
@@ -180,7 +188,7 @@ def _automaton() -> tuple[AhoCorasick, list[str]]:
     first at one end: the order `other_places_in` reads them in. (ahocorasick-rs, because
     pyahocorasick took ~9 µs per 40-character sentence over these ~4,000 names, this
     ~1 µs, with the same matches in the same order on every test and bench text.)"""
-    names = sorted(other_place_names())
+    names = sorted({*other_place_names(), *PLACES_IN_GENERAL})
     return AhoCorasick(names, matchkind=MatchKind.Standard), names
 
 
