@@ -896,7 +896,7 @@ def _rank(m: Match) -> tuple[bool, float, int]:
 
 # Cues that finish even an open-ended commitment: a title, a policy, a signing.
 DISCRETE_ACHIEVEMENTS = frozenset(
-    (*TITLE_CUES, "出台", "印发", "正式发布", "签约", "签下", "签订", "签署", "成立", "揭牌",
+    (*TITLE_CUES, "出台", "印发", "正式发布", "成立", "揭牌",
      "挂牌", "创成", "成功创建", "通过验收", "设立", "组建", "建立", "上线", "构建起", "搭建起", "建立起", "发布《", "发布了《")
 )  # fmt: skip
 # A commitment to start something: "开工X", "启动Y".
