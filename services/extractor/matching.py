@@ -38,6 +38,7 @@ from services.extractor import EXTRACTOR_VERSION
 from services.extractor.document import read_document
 from services.extractor.figures import figures_in
 from services.extractor.places import article_focus, names_luqiao, other_places_in
+from services.extractor.quotes import MASK
 from services.extractor.stages import (
     COUNT_AFTER,
     StageReading,
@@ -155,6 +156,27 @@ def _another_name(c: Candidate, sentence: str) -> bool:
         and len(_HAN.findall(mine_next)) == 2
         and theirs_next != mine_next
     )
+
+
+def _clause_of_an_earlier_year(
+    sentence: str, cue: str | None, plan_year: int, published_year: int
+) -> str | None:
+    """The sentence with its cue's clause masked, when that clause names a year before
+    the plan's ("2019年获批") and the rest of the sentence is of a later time."""
+    if not cue or "年" not in sentence:
+        return None
+    at = sentence.find(cue)
+    start = max(sentence.rfind(c, 0, at) for c in ",，;；") + 1
+    ends = [e for e in (sentence.find(c, at) for c in ",，;；") if e >= 0]
+    end = min(ends, default=len(sentence))
+    clause, rest = sentence[start:end], sentence[:start] + sentence[end:]
+    years = [int(y) for y, _ in YEAR_RE.findall(clause)]
+    if not years or max(years) >= plan_year:
+        return None
+    later = year_spoken_of(rest, published_year)
+    if later is None or later < plan_year:
+        return None
+    return sentence[:start] + MASK * (end - start) + sentence[end:]
 
 
 def _restates_target(c: Candidate, sentence: str) -> bool:
@@ -646,6 +668,13 @@ class ArticleExtractor:
             follows, window, figures = here.follows, here.window, here.figures
             record = part == "review"  # a report's look back states what was done
             reading = _read_once(readings, sentence, cand.focus - s, record)
+            earlier = _clause_of_an_earlier_year(
+                sentence, reading.cue, facts.plan_year, article.published_at.year
+            )
+            if earlier is not None:
+                # "我区2019年获批开展…试点, 今年推出了…新举措": the cue's own clause is
+                # background; the sentence is read without it.
+                reading = read_stage(earlier, cand.focus - s, record)
             if reading.stage is None and follows:
                 reading = _read_once(readings, window, cand.focus - s, record)
             if reading.stage is None:
