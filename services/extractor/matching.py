@@ -37,7 +37,12 @@ from services.events import (
 from services.extractor import EXTRACTOR_VERSION
 from services.extractor.document import read_document
 from services.extractor.figures import figures_in
-from services.extractor.places import article_focus, names_luqiao, other_places_in
+from services.extractor.places import (
+    PLACES_IN_GENERAL,
+    article_focus,
+    names_luqiao,
+    other_places_in,
+)
 from services.extractor.quotes import MASK
 from services.extractor.stages import (
     COUNT_AFTER,
@@ -651,7 +656,12 @@ class ArticleExtractor:
                 here.elsewhere = other_places_in(sentence)
                 here.here = names_luqiao(sentence)
             elsewhere = [p for p in here.elsewhere if p not in facts.text]
-            if elsewhere and not here.here and not SELF_REFERENCE.search(sentence):
+            self_named = (
+                OURS.search(sentence)
+                if any(p in PLACES_IN_GENERAL for p in elsewhere)
+                else SELF_REFERENCE.search(sentence)
+            )  # ("部分地区由区政府…签订": those places' own 区政府, not ours)
+            if elsewhere and not here.here and not self_named:
                 # (The district's own news speaking of itself, "我区与宁波大学签约", is here;
                 # an article about another place is dropped below whatever it says.)
                 continue
@@ -1005,6 +1015,7 @@ WHOLE_DONE = re.compile(
 TOWN_SCOPE = re.compile(r"全镇|该镇|本镇|全街道|该街道|镇里")
 # How the district's own news names the district: "我区", "全区", "区委", "区政府".
 SELF_REFERENCE = re.compile(r"我区|全区|区委|区政府")
+OURS = re.compile(r"我区|全区")
 # An award or approval said not to have come (yet).
 NOT_YET_AWARDED = re.compile(
     r"(尚未|仍未|暂未|还未|还没有|更未)(获得)?(获批|获评|入选|创成|批复|认定|命名|授牌)"

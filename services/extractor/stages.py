@@ -385,7 +385,8 @@ APPLIED_FOR = re.compile(r"(申报|申请)$")
 ATTRIBUTIVE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,4}的(项目|工程|单位|企业|地块|村|镇|街道)")
 PREPARATION = (
     "初步设计", "方案设计", "施工图", "可研", "可行性研究", "立项", "招标", "前期",
-    "规划设计", "设计方案", "用地预审", "现状调查", "摸底调查", "意愿征询", "征求意见",
+    "规划设计", "设计方案", "用地预审", "现状调查", "摸底调查", "意愿征询", "征求意见", "洽谈",
+    "磋商",
 )  # fmt: skip
 CONTINUING = re.compile(r"(持续|不断|逐步|深入|稳步|有序)[\u4e00-\u9fff]{2}")
 # In news, an effort said to go on ("继续深化", "持续推进") is under way.
