@@ -4,6 +4,7 @@ extractor's quality on the labelled set so a regression fails the build."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,41 +78,31 @@ def _documents(sets: set[str]) -> list[dict[str, object]]:
     ]
 
 
+def _blind(name: str, at_least: int, measured: str) -> Any:
+    """A blind set's documents: a strict xfail until they pass, with what was measured."""
+    return pytest.param(
+        (name,),
+        at_least,
+        id=name,
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason=f"{name}, written blind: its documents give {measured}; "
+            "remove this mark when it passes",
+        ),
+    )
+
+
 # The sets the extractor was built with must pass; the blind ones (written as tests of a
 # tuned extractor) are strict xfails until they do, each with what was measured.
 DOCUMENT_SETS = [
     pytest.param(("v1", "real-shape"), 10, id="built-with"),
-    pytest.param(
-        ("real-shape-2",),
+    _blind(
+        "real-shape-2",
         5,
-        id="real-shape-2",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="real-shape-2, written blind after tuning: its documents give 1 plan mention "
-            "as progress (measured 2026-11-28; 0 for a while that day, 3 on 2026-11-27); "
-            "remove this mark when it passes",
-        ),
+        "1 plan mention as progress (measured 2026-11-28; 0 for a while that day, 3 on 11-27)",
     ),
-    pytest.param(
-        ("real-shape-3",),
-        10,
-        id="real-shape-3",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="real-shape-3, written blind: its documents give 1 plan mention as progress "
-            "(measured 2026-11-28); remove this mark when it passes",
-        ),
-    ),
-    pytest.param(
-        ("real-shape-5",),
-        10,
-        id="real-shape-5",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="real-shape-5, written blind: its documents give 2 plan mentions as progress "
-            "(measured 2026-11-27); remove this mark when it passes",
-        ),
-    ),
+    _blind("real-shape-3", 10, "1 plan mention as progress (measured 2026-11-28)"),
+    _blind("real-shape-5", 10, "2 plan mentions as progress (its first look, 2026-11-27)"),
 ]
 
 
