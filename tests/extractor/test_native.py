@@ -65,9 +65,10 @@ def test_a_build_missing_a_module_file_is_not_used(tmp_path: Path) -> None:
     assert native.fresh_build(tmp_path) is None
 
 
-def _run(code: str, env: dict[str, str]) -> str:
+def _run(code: str, env: dict[str, str], *args: str) -> str:
+    """Run `code` in a fresh interpreter at the project root with `env` added."""
     done = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *args],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,
@@ -140,13 +141,4 @@ def _missing_toolchain() -> str | None:
 
 
 def _run_extract(build: str, env: dict[str, str]) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", _EXTRACT, build, str(LABELLED)],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
+    return _run(_EXTRACT, env, build, str(LABELLED)).splitlines()
