@@ -28,7 +28,8 @@ CUES: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.COMPLETED: (
         "竣工验收", "交工验收", "通过验收", "投入使用", "正式开放", "建成投用", "全面完成", "顺利完成",
-        "全部完成", "基本建成", "构建起", "搭建起", "建立起", "出台", "印发", "发布《", "发布了《", "正式发布", "设立", "组建", "建立", "榜上有名", "命名为", "获认定", "认定为",
+        "全部完成", "基本建成", "构建起", "搭建起", "建立起", "出台", "印发", "发布《", "发布了《",
+        "正式发布", "设立", "组建", "建立", "榜上有名", "命名为", "获认定", "认定为",
         "建成", "竣工", "完工", "投用", "投运", "投产", "开园", "开业", "落成", "签约", "签下",
         "创成", "获评", "获批", "成功创建", "入选", "揭牌", "挂牌", "成立", "通车", "贯通", "签订", "签署",
         "打通", "实现", "达到", "交付", "上线", "启用", "通过", "落地", "摘得", "荣获", "成为",
@@ -39,7 +40,8 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "试运行", "上线试运行",
     ),
     Stage.IN_PROGRESS: (
-        "主体结顶", "结顶", "封顶", "在加快", "在持续", "在不断", "在稳步", "在深入", "在扎实", "在积极", "在有序", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
+        "主体结顶", "结顶", "封顶", "在加快", "在持续", "在不断", "在稳步", "在深入", "在扎实",
+        "在积极", "在有序", "有序推进", "稳步推进", "加快推进", "全力推进", "正在",
         "推进", "推动", "施工中", "进行中", "已完成", "完成", "过半", "已进入", "加紧", "进展", "累计",
         "举办", "推出", "发放", "办结", "扩展至", "加速", "打响", "推行", "实施", "已开展", "开展",
         # Phases on the way to a thing built or opened, not the thing done.
@@ -372,7 +374,6 @@ EXAMINATION = re.compile(
 )
 # After a cue, a noun of the task itself makes the cue a name, not an event.
 TASK_NOUNS = ("工作", "任务", "行动", "攻坚", "计划", "方案", "图", "单位", "许可", "工程")
-# Steps before the works: done, they say nothing of the thing being built.
 # Verbs that take progress as their object: told, asked about, not reported.
 TOLD_OF = re.compile(r"汇报|通报|交流|沟通|了解|听取|询问")
 # A later clause whose delay has a subject this long names another thing's delay.
@@ -383,6 +384,7 @@ GOAL = re.compile(r"力争|争取|确保")
 APPLIED_FOR = re.compile(r"(申报|申请)$")
 # A delay word inside an attribute ("未按期开工的项目") names a kind of thing.
 ATTRIBUTIVE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,4}的(项目|工程|单位|企业|地块|村|镇|街道)")
+# Steps before the works: done, they say nothing of the thing being built.
 PREPARATION = (
     "初步设计", "方案设计", "施工图", "可研", "可行性研究", "立项", "招标", "前期",
     "规划设计", "设计方案", "用地预审", "现状调查", "摸底调查", "意愿征询", "征求意见", "洽谈",
