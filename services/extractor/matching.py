@@ -703,7 +703,7 @@ class ArticleExtractor:
                 # "…还有位于峰江街道的国际再生金属交易中心。今年以来,交易中心先后上线了…":
                 # a sentence that only names the thing, and the next one continuing it
                 # (or opening with one of its words) says what.
-                rest = _continuation(doc, spans, si, body_at, follows)
+                rest = _continuation(doc, spans, si, body_at)
                 then = years.at(si + 1) if rest else None
                 if (
                     rest
@@ -904,9 +904,7 @@ def _stage_of_subject(
 OPENING = 12
 
 
-def _continuation(
-    doc: str, spans: list[tuple[int, int]], si: int, body_at: int, follows: bool
-) -> str | None:
+def _continuation(doc: str, spans: list[tuple[int, int]], si: int, body_at: int) -> str | None:
     """The sentence after `si` in the same paragraph of the body, if any."""
     if si + 1 >= len(spans) or spans[si][0] < body_at:
         return None
@@ -936,8 +934,8 @@ def _rank(m: Match) -> tuple[bool, float, int]:
 
 # Cues that finish even an open-ended commitment: a title, a policy, a signing.
 DISCRETE_ACHIEVEMENTS = frozenset(
-    (*TITLE_CUES, "出台", "印发", "正式发布", "成立", "揭牌",
-     "挂牌", "创成", "成功创建", "通过验收", "设立", "组建", "建立", "上线", "构建起", "搭建起", "建立起", "发布《", "发布了《")
+    (*TITLE_CUES, "出台", "印发", "正式发布", "发布《", "发布了《", "成立", "揭牌", "挂牌",
+     "创成", "成功创建", "通过验收", "设立", "组建", "建立", "上线", "构建起", "搭建起", "建立起")
 )  # fmt: skip
 # A commitment to start something: "开工X", "启动Y".
 START_COMMITMENT = re.compile(r"(力争|确保)?(开工|动工|开建|启动)")
