@@ -701,8 +701,8 @@ class ArticleExtractor:
             if reading.stage is None:
                 # "在扩面全民参保方面,…开展精准排摸。截至8月底,全区…参保率达99.52%",
                 # "…还有位于峰江街道的国际再生金属交易中心。今年以来,交易中心先后上线了…":
-                # a sentence that only names the thing, and the next one continuing it
-                # (or opening with one of its words) says what.
+                # a sentence that only names the thing, and the next one of its paragraph
+                # that carries one of its words says what.
                 rest = _continuation(doc, spans, si, body_at)
                 then = years.at(si + 1) if rest else None
                 if (
@@ -710,15 +710,11 @@ class ArticleExtractor:
                     and (then is None or then >= facts.plan_year)
                     and any(k in rest for k in cand.profile.keywords)
                 ):
-                    if follows or any(k in rest[:OPENING] for k in cand.profile.keywords):
-                        told = read_stage(rest, None, record)
-                        if told.stage is not None:
-                            reading = StageReading(
-                                told.stage,
-                                told.cue,
-                                f"next_sentence:{told.rule}",
-                                told.regression_code,
-                            )
+                    told = read_stage(rest, None, record)
+                    if told.stage is not None:
+                        reading = StageReading(
+                            told.stage, told.cue, f"next_sentence:{told.rule}", told.regression_code
+                        )
             if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
             if (
@@ -898,10 +894,6 @@ def _stage_of_subject(
                 reading.stage, reading.cue, f"defined:{reading.rule}", reading.regression_code
             )
     return StageReading(None, None, "no_stage_cue")
-
-
-# How far into a sentence its subject is looked for ("今年以来,交易中心先后…").
-OPENING = 12
 
 
 def _continuation(doc: str, spans: list[tuple[int, int]], si: int, body_at: int) -> str | None:
