@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from services.catalog.lexicon import EFFORT_VERBS
 from services.events import Stage
 from services.extractor.quotes import MASK, mask_quoted_phrases
 
@@ -458,6 +459,9 @@ def read_stage(window: str, focus: int | None = None, record: bool = False) -> S
         )
         if CONTINUING.search(clause):
             return StageReading(Stage.IN_PROGRESS, None, "record:continuing")
+        if clause.lstrip().startswith(EFFORT_VERBS):
+            # "深化双向转诊机制, 全年…下转患者1.3万人次": a summary's effort, done this year.
+            return StageReading(Stage.IN_PROGRESS, None, "record:effort")
     if not record and reading.stage is None:
         # "紧密型城市医联体建设继续深化": news that an effort goes on, with no modal.
         clause = next(
