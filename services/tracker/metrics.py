@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import structlog
@@ -29,6 +29,8 @@ from services.events import CHINA_TZ
 from services.tracker.api.etag import etag_of
 from services.tracker.exposition_cache import ExpositionCache
 from services.tracker.ledger.read_model import (
+    CrawlHealth,
+    EvidenceTally,
     crawl_health,
     current_status_values,
     evidence_tally_per_commitment,
@@ -68,6 +70,7 @@ class LedgerCollector(Collector):
         self._families: list[GaugeMetricFamily] = []
         self._rendered: RenderedMetrics | None = None
         self._exposition = ExpositionCache()
+        self._kept_families: dict[str, tuple[object, GaugeMetricFamily]] = {}
         self._lock = threading.Lock()
         self._rendering = threading.Lock()
 
@@ -117,79 +120,158 @@ class LedgerCollector(Collector):
             return rendered
 
     def _build(self) -> Iterator[GaugeMetricFamily]:
-        status = GaugeMetricFamily(
-            "luqiao_commitment_status",
-            "1 for the commitment's current status, else 0",
-            labels=["commitment_id", "report", "status"],
-        )
-        evidence = GaugeMetricFamily(
-            "luqiao_commitment_evidence_count",
-            "Evidence items that count (not superseded, not rejected)",
-            labels=["commitment_id", "report"],
-        )
-        last = GaugeMetricFamily(
-            "luqiao_commitment_last_evidence_timestamp_seconds",
-            "Publication time of the newest evidence",
-            labels=["commitment_id", "report"],
-        )
-        progress = GaugeMetricFamily(
-            "luqiao_commitment_target_progress_ratio",
-            "Reported progress against the target (0..1)",
-            labels=["commitment_id", "report"],
-        )
-        days = GaugeMetricFamily(
-            "luqiao_commitment_days_to_deadline",
-            "Days until the deadline (negative when passed)",
-            labels=["commitment_id", "report"],
-        )
-        section = GaugeMetricFamily(
-            "luqiao_section_commitments",
-            "Commitments per report, section and status",
-            labels=["report", "section", "status"],
-        )
-        crawl_success = GaugeMetricFamily(
-            "luqiao_crawl_last_success_timestamp_seconds",
-            "End of the newest crawl the crawler reported as successful (luqiao.crawls)",
-        )
-        crawl_report = GaugeMetricFamily(
-            "luqiao_crawl_last_report_timestamp_seconds",
-            "End of the newest crawl reported, successful or not",
-        )
-        crawl_ok = GaugeMetricFamily(
-            "luqiao_crawl_last_ok", "1 when the newest crawl report says the poll succeeded"
-        )
+        """The families from four queries; a family whose inputs are what they were at
+        the last build is the same object again (`_kept`), so the text format reuses
+        its block: after a batch that changed only evidence counts, the ~2,700 status
+        lines are neither rebuilt nor formatted (measured: ~15 ms of a ~40 ms rebuild
+        at 10,000 evidence, on every scrape after a batch)."""
         with self.sessions() as session:
             health = crawl_health(session)
-            commitments = live_commitment_labels(session)
+            commitments = tuple(live_commitment_labels(session))
             current = current_status_values(session)
             tallies = evidence_tally_per_commitment(session)
         today = self.clock().date()
-        per_section: Counter[tuple[str, str, str]] = Counter()
-        for c in commitments:
-            row = current.get(c.id)
-            now_status = row.status if row else Status.NO_EVIDENCE.value
-            for s in Status:
-                status.add_metric(
-                    [c.id, c.report_id, s.value], 1.0 if s.value == now_status else 0.0
-                )
-            tally = tallies.get(c.id)
-            evidence.add_metric([c.id, c.report_id], float(tally.counted if tally else 0))
-            if tally is not None and tally.newest is not None:
-                last.add_metric([c.id, c.report_id], tally.newest.timestamp())
-            if row is not None and row.progress_ratio is not None:
-                progress.add_metric([c.id, c.report_id], row.progress_ratio)
-            days.add_metric([c.id, c.report_id], float((c.deadline - today).days))
-            top_section = c.section[0] if c.section else ""
-            per_section[(c.report_id, top_section, now_status)] += 1
-        for (report, sec, st), n in sorted(per_section.items()):
-            section.add_metric([report, sec, st], float(n))
-        if health.last_ok is not None:
-            crawl_success.add_metric([], health.last_ok.finished_at.timestamp())
-        if health.last is not None:
-            crawl_report.add_metric([], health.last.finished_at.timestamp())
-            crawl_ok.add_metric([], 1.0 if health.last.ok else 0.0)
-        yield from (status, evidence, last, progress, days, section)
-        yield from (crawl_success, crawl_report, crawl_ok)
+        status_of = {
+            c.id: (row.status if (row := current.get(c.id)) else Status.NO_EVIDENCE.value)
+            for c in commitments
+        }
+        progress_of = {
+            cid: row.progress_ratio
+            for cid, row in current.items()
+            if row.progress_ratio is not None
+        }
+        yield self._kept(
+            "status", (commitments, status_of), lambda: _status_family(commitments, status_of)
+        )
+        yield self._kept(
+            "evidence", (commitments, tallies), lambda: _evidence_family(commitments, tallies)
+        )
+        yield self._kept(
+            "last", (commitments, tallies), lambda: _last_evidence_family(commitments, tallies)
+        )
+        yield self._kept(
+            "progress",
+            (commitments, progress_of),
+            lambda: _progress_family(commitments, progress_of),
+        )
+        yield self._kept("days", (commitments, today), lambda: _days_family(commitments, today))
+        yield self._kept(
+            "section", (commitments, status_of), lambda: _section_family(commitments, status_of)
+        )
+        yield from _crawl_families(health)
+
+    def _kept(
+        self, name: str, inputs: object, build: Callable[[], GaugeMetricFamily]
+    ) -> GaugeMetricFamily:
+        """The family built from `inputs` last time if they are equal, else a new one
+        (called under `_lock`, from `_families_at`)."""
+        kept = self._kept_families.get(name)
+        if kept is not None and kept[0] == inputs:
+            return kept[1]
+        family = build()
+        self._kept_families[name] = (inputs, family)
+        return family
+
+
+Labels = tuple[Any, ...]  # live_commitment_labels rows: id, report_id, section, deadline
+
+
+def _status_family(commitments: Labels, status_of: dict[str, str]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "luqiao_commitment_status",
+        "1 for the commitment's current status, else 0",
+        labels=["commitment_id", "report", "status"],
+    )
+    for c in commitments:
+        now_status = status_of[c.id]
+        for s in Status:
+            family.add_metric([c.id, c.report_id, s.value], 1.0 if s.value == now_status else 0.0)
+    return family
+
+
+def _evidence_family(commitments: Labels, tallies: dict[str, EvidenceTally]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "luqiao_commitment_evidence_count",
+        "Evidence items that count (not superseded, not rejected)",
+        labels=["commitment_id", "report"],
+    )
+    for c in commitments:
+        tally = tallies.get(c.id)
+        family.add_metric([c.id, c.report_id], float(tally.counted if tally else 0))
+    return family
+
+
+def _last_evidence_family(
+    commitments: Labels, tallies: dict[str, EvidenceTally]
+) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "luqiao_commitment_last_evidence_timestamp_seconds",
+        "Publication time of the newest evidence",
+        labels=["commitment_id", "report"],
+    )
+    for c in commitments:
+        tally = tallies.get(c.id)
+        if tally is not None and tally.newest is not None:
+            family.add_metric([c.id, c.report_id], tally.newest.timestamp())
+    return family
+
+
+def _progress_family(commitments: Labels, progress_of: dict[str, float]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "luqiao_commitment_target_progress_ratio",
+        "Reported progress against the target (0..1)",
+        labels=["commitment_id", "report"],
+    )
+    for c in commitments:
+        if c.id in progress_of:
+            family.add_metric([c.id, c.report_id], progress_of[c.id])
+    return family
+
+
+def _days_family(commitments: Labels, today: date) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "luqiao_commitment_days_to_deadline",
+        "Days until the deadline (negative when passed)",
+        labels=["commitment_id", "report"],
+    )
+    for c in commitments:
+        family.add_metric([c.id, c.report_id], float((c.deadline - today).days))
+    return family
+
+
+def _section_family(commitments: Labels, status_of: dict[str, str]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "luqiao_section_commitments",
+        "Commitments per report, section and status",
+        labels=["report", "section", "status"],
+    )
+    per_section: Counter[tuple[str, str, str]] = Counter()
+    for c in commitments:
+        top_section = c.section[0] if c.section else ""
+        per_section[(c.report_id, top_section, status_of[c.id])] += 1
+    for (report, sec, st), n in sorted(per_section.items()):
+        family.add_metric([report, sec, st], float(n))
+    return family
+
+
+def _crawl_families(health: CrawlHealth) -> Iterator[GaugeMetricFamily]:
+    crawl_success = GaugeMetricFamily(
+        "luqiao_crawl_last_success_timestamp_seconds",
+        "End of the newest crawl the crawler reported as successful (luqiao.crawls)",
+    )
+    crawl_report = GaugeMetricFamily(
+        "luqiao_crawl_last_report_timestamp_seconds",
+        "End of the newest crawl reported, successful or not",
+    )
+    crawl_ok = GaugeMetricFamily(
+        "luqiao_crawl_last_ok", "1 when the newest crawl report says the poll succeeded"
+    )
+    if health.last_ok is not None:
+        crawl_success.add_metric([], health.last_ok.finished_at.timestamp())
+    if health.last is not None:
+        crawl_report.add_metric([], health.last.finished_at.timestamp())
+        crawl_ok.add_metric([], 1.0 if health.last.ok else 0.0)
+    yield from (crawl_success, crawl_report, crawl_ok)
 
 
 class ProcessExposition:
