@@ -129,6 +129,27 @@ def test_ledger_metrics_are_formatted_once_per_ledger_version(tracker: TrackerSe
     assert line not in first.text.decode() and line in changed.text.decode()
 
 
+def test_a_batch_that_moves_only_evidence_counts_keeps_the_status_family(
+    tracker: TrackerService,
+) -> None:
+    """The families whose inputs did not change are the same objects (their text block
+    is reused); the text is still prometheus-client's own."""
+    seed_ledger(tracker)
+    tracker.handle_batch([DONE], as_of=date(2025, 7, 2))
+    collector = LedgerCollector(tracker.sessions)
+    asyncio.run(collector.rendered())
+    before = {f.name: f for f in collector._families}
+    again = make_evidence(DONE.commitment_id, URL + "?again", "2025-07-03", Stage.COMPLETED)
+    tracker.handle_batch([again], as_of=date(2025, 7, 4))
+    after = asyncio.run(collector.rendered())
+    now = {f.name: f for f in collector._families}
+    assert now["luqiao_commitment_status"] is before["luqiao_commitment_status"]
+    assert now["luqiao_commitment_evidence_count"] is not before["luqiao_commitment_evidence_count"]
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    assert after.text == generate_latest(registry)
+
+
 # One commitment (`GET /api/commitments/{id}`, api/details.py), from the same read model.
 
 DETAIL = f"/api/commitments/{DONE.commitment_id}"

@@ -65,3 +65,22 @@ def test_other_family_types_are_refused() -> None:
 
     with pytest.raises(ValueError, match="only gauge"):
         ExpositionCache().text([CounterMetricFamily("luqiao_c", "a counter", value=1)])
+
+
+def test_a_family_given_again_reuses_its_block_and_a_new_one_is_formatted() -> None:
+    cache = ExpositionCache()
+    first = families(0)
+    assert cache.text(first) == reference(first)
+    status, _, empty = first
+    crawl = GaugeMetricFamily("luqiao_crawl_last_ok", "1 when the newest crawl succeeded")
+    crawl.add_metric([], 1.0)
+    assert cache.text([status, crawl, empty]) == reference([status, crawl, empty])
+    changed = families(3)  # new objects, other values: formatted, not reused
+    assert cache.text(changed) == reference(changed)
+    assert cache.text([changed[0], crawl, empty]) == reference([changed[0], crawl, empty])
+
+
+def test_a_family_named_twice_is_refused() -> None:
+    status = families(0)[0]
+    with pytest.raises(ValueError, match="twice"):
+        ExpositionCache().text([status, status])

@@ -14,21 +14,26 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def matches(request: Request, etag: str) -> bool:
-    """Whether `If-None-Match` names this ETag: one tag or a comma-separated list,
-    weak (``W/``) or strong, or ``*`` (RFC 9110 §13.1.2 compares weakly here)."""
-    header = request.headers.get("if-none-match")
-    if not header:
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an `If-None-Match` value names this ETag: one tag or a comma-separated
+    list, weak (``W/``) or strong, or ``*`` (RFC 9110 §13.1.2 compares weakly here)."""
+    if not if_none_match:
         return False
-    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
     return "*" in tags or etag.removeprefix("W/") in tags
 
 
-def cached_response(request: Request, body: bytes, etag: str, media_type: str) -> Response:
+def answer_with_etag(
+    if_none_match: str | None, body: bytes, etag: str, media_type: str
+) -> Response:
     """200 with the body, or 304 without it when the client already holds these bytes."""
-    if matches(request, etag):
+    if matches(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return Response(body, media_type=media_type, headers={"ETag": etag})
+
+
+def cached_response(request: Request, body: bytes, etag: str, media_type: str) -> Response:
+    return answer_with_etag(request.headers.get("if-none-match"), body, etag, media_type)
 
 
 def etag_response(request: Request, payload: BaseModel) -> Response:

@@ -43,7 +43,8 @@ def _xml_text(value: str) -> str:
     return value
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
+    """`value` when it is printable text on one line, else `ValueError` saying where."""
     _xml_text(value)
     for i, ch in enumerate(value):
         if unicodedata.category(ch) == "Cc":
@@ -60,7 +61,7 @@ def _bounded_datetime(value: datetime) -> datetime:
 # Free text that may hold line breaks and tabs (a review note).
 XmlText = Annotated[str, AfterValidator(_xml_text)]
 # A name, a search value: printable, on one line.
-OneLineText = Annotated[str, AfterValidator(_one_line)]
+OneLineText = Annotated[str, AfterValidator(one_line)]
 BoundedDatetime = Annotated[datetime, AfterValidator(_bounded_datetime)]
 
 

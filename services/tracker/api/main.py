@@ -19,12 +19,13 @@ from fastapi import APIRouter, FastAPI
 from services.events import StatusChanged
 from services.tracker.api.body_limit import BodySizeLimit
 from services.tracker.api.details import CommitmentDetails
+from services.tracker.api.fast_reads import ReadModelFastPath
 from services.tracker.api.routes import commitments, evidence, exports, ops, review
 from services.tracker.api.summaries import CommitmentSummaries
 from services.tracker.api.validation_errors import answer_validation_errors_safely
 from services.tracker.api.warc_archive import WarcIndex
 from services.tracker.ledger.version_watch import LedgerVersionWatch
-from services.tracker.metrics import LedgerCollector, ProcessExposition
+from services.tracker.metrics import LedgerCollector, ProcessExposition, ScrapeBodies
 from services.tracker.service import TrackerService
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -61,8 +62,12 @@ def create_api(
     api.state.readiness = readiness
     api.state.ledger_metrics = LedgerCollector(service.sessions, watch=watch)
     api.state.process_metrics = ProcessExposition()
+    api.state.scrape_bodies = ScrapeBodies()
     api.state.on_status_changes = on_status_changes
     api.state.warc_index = WarcIndex(Path(service.settings.crawler_warc_dir))
     for router in (*CORE_ROUTERS, *extra_routers):
         api.include_router(router)
+    # Outermost of ours: the read model's kept answers skip FastAPI's routing and
+    # dependency solving (the routes above still document and validate them).
+    api.add_middleware(ReadModelFastPath)
     return api

@@ -8,7 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from services.tracker.api.deps import ServiceDep
-from services.tracker.api.etag import NOT_MODIFIED, cached_response, etag_of
+from services.tracker.api.etag import NOT_MODIFIED
+from services.tracker.api.read_answers import metrics_answer
 from services.tracker.api.schemas import Health, Readiness, text_body
 
 router = APIRouter(tags=["ops"])
@@ -43,10 +44,8 @@ async def readyz(request: Request, service: ServiceDep) -> JSONResponse:
     responses={**text_body(CONTENT_TYPE_LATEST, "Prometheus text exposition"), **NOT_MODIFIED},
 )
 async def metrics(request: Request) -> Response:
-    """The process's own metrics (small, formatted at most once a second, on the event
-    loop) and the ledger's (from the read model, formatted once per ledger version);
-    the ETag combines the ledger text's with a hash of the process part."""
-    ledger = await request.app.state.ledger_metrics.rendered()
-    own = request.app.state.process_metrics.text()
-    etag = etag_of(own + ledger.etag.encode())
-    return cached_response(request, own + ledger.text, etag, CONTENT_TYPE_LATEST)
+    """The process's own metrics (formatted at most once a second) and the ledger's
+    (from the read model, formatted once per ledger version); the ETag combines the
+    ledger text's with a hash of the process part. Built by `read_answers`; most
+    requests are answered by `fast_reads.ReadModelFastPath` before reaching here."""
+    return await metrics_answer(request.app.state, request.headers.get("if-none-match"))
