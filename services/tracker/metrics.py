@@ -189,54 +189,63 @@ def _status_family(commitments: Labels, status_of: dict[str, str]) -> GaugeMetri
     return family
 
 
+def _per_commitment(
+    name: str, documentation: str, commitments: Labels, value_of: Callable[[Any], float | None]
+) -> GaugeMetricFamily:
+    """A gauge with one sample per commitment (labels commitment_id, report); a commitment
+    whose value is None has no sample."""
+    family = GaugeMetricFamily(name, documentation, labels=["commitment_id", "report"])
+    for c in commitments:
+        value = value_of(c)
+        if value is not None:
+            family.add_metric([c.id, c.report_id], value)
+    return family
+
+
 def _evidence_family(commitments: Labels, tallies: dict[str, EvidenceTally]) -> GaugeMetricFamily:
-    family = GaugeMetricFamily(
+    def counted(c: Any) -> float:
+        tally = tallies.get(c.id)
+        return float(tally.counted if tally else 0)
+
+    return _per_commitment(
         "luqiao_commitment_evidence_count",
         "Evidence items that count (not superseded, not rejected)",
-        labels=["commitment_id", "report"],
+        commitments,
+        counted,
     )
-    for c in commitments:
-        tally = tallies.get(c.id)
-        family.add_metric([c.id, c.report_id], float(tally.counted if tally else 0))
-    return family
 
 
 def _last_evidence_family(
     commitments: Labels, tallies: dict[str, EvidenceTally]
 ) -> GaugeMetricFamily:
-    family = GaugeMetricFamily(
+    def newest(c: Any) -> float | None:
+        tally = tallies.get(c.id)
+        return tally.newest.timestamp() if tally is not None and tally.newest else None
+
+    return _per_commitment(
         "luqiao_commitment_last_evidence_timestamp_seconds",
         "Publication time of the newest evidence",
-        labels=["commitment_id", "report"],
+        commitments,
+        newest,
     )
-    for c in commitments:
-        tally = tallies.get(c.id)
-        if tally is not None and tally.newest is not None:
-            family.add_metric([c.id, c.report_id], tally.newest.timestamp())
-    return family
 
 
 def _progress_family(commitments: Labels, progress_of: dict[str, float]) -> GaugeMetricFamily:
-    family = GaugeMetricFamily(
+    return _per_commitment(
         "luqiao_commitment_target_progress_ratio",
         "Reported progress against the target (0..1)",
-        labels=["commitment_id", "report"],
+        commitments,
+        lambda c: progress_of.get(c.id),
     )
-    for c in commitments:
-        if c.id in progress_of:
-            family.add_metric([c.id, c.report_id], progress_of[c.id])
-    return family
 
 
 def _days_family(commitments: Labels, today: date) -> GaugeMetricFamily:
-    family = GaugeMetricFamily(
+    return _per_commitment(
         "luqiao_commitment_days_to_deadline",
         "Days until the deadline (negative when passed)",
-        labels=["commitment_id", "report"],
+        commitments,
+        lambda c: float((c.deadline - today).days),
     )
-    for c in commitments:
-        family.add_metric([c.id, c.report_id], float((c.deadline - today).days))
-    return family
 
 
 def _section_family(commitments: Labels, status_of: dict[str, str]) -> GaugeMetricFamily:
