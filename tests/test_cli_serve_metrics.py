@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.infra.kafka_topics import bus_settings_overrides
+from tests.infra.kafka_topics import bus_settings_env
 from tests.live_server import free_port
 
 
@@ -67,10 +67,7 @@ def test_extractor_metrics_listen_on_loopback_by_default(
     if outside is None:
         pytest.skip("this machine has no non-loopback address to probe from")
     port = free_port()
-    topics = {
-        f"LUQIAO_{key.upper()}": str(value)
-        for key, value in bus_settings_overrides(kafka_topics).items()
-    }
+    topics = bus_settings_env(kafka_topics)
     env = {
         "KAFKA_BOOTSTRAP": kafka_bootstrap,
         "LUQIAO_KAFKA_BOOTSTRAP": kafka_bootstrap,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.kafka_topics import bus_settings_overrides
+from tests.infra.kafka_topics import bus_settings_env
 from tests.live_server import free_port
 
 ACCESS_LINE = '"GET /healthz HTTP/1.1" 200'
@@ -38,10 +38,7 @@ def test_access_log_follows_the_setting(
     logged: bool,
 ) -> None:
     port = free_port()
-    topics = {
-        f"LUQIAO_{key.upper()}": str(value)
-        for key, value in bus_settings_overrides(kafka_topics).items()
-    }
+    topics = bus_settings_env(kafka_topics)
     env = {
         **os.environ,
         **topics,

@@ -30,6 +30,12 @@ def bus_settings_overrides(topics: dict[str, str]) -> dict[str, str]:
     return {f"{role}_topic": name for role, name in topics.items()}
 
 
+def bus_settings_env(topics: dict[str, str]) -> dict[str, str]:
+    """The same, as the environment a service process reads its settings from
+    (``LUQIAO_ARTICLES_TOPIC``…), for tests that run a command for real."""
+    return {f"LUQIAO_{key.upper()}": value for key, value in bus_settings_overrides(topics).items()}
+
+
 def create_topics(bootstrap: str, names: Iterable[str], partitions: int = PARTITIONS) -> None:
     """Create the topics with ``partitions`` partitions each and wait until every partition
     has a leader, so the first produce does not race the topic's creation."""
