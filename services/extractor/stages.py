@@ -394,6 +394,9 @@ PREPARATION = (
 CONTINUING = re.compile(r"(持续|不断|逐步|深入|稳步|有序)[\u4e00-\u9fff]{2}")
 # In news, an effort said to go on ("继续深化", "持续推进") is under way.
 GOING_ON = re.compile(r"(继续|持续|不断)(深化|推进|加强|提升|完善|扩面|优化|扩大|发力)")
+# A span of this year up to now ("今年以来", "年初以来", "3月以来"): an effort verb under it
+# ("今年以来, 我区以…为契机, 深化十里长街大商圈建设") tells of work done in that span.
+SINCE_THIS_YEAR = re.compile(r"(今年|年初|开年|\d{1,2}月(份)?)以来")
 TASK_LIST_MIN_CLAUSES = 3
 _TASK_SPLIT = re.compile(r"[,，;；]")
 
@@ -469,6 +472,12 @@ def read_stage(window: str, focus: int | None = None, record: bool = False) -> S
         )
         if GOING_ON.search(clause) and not _MODAL_RE.search(window):
             reading = StageReading(Stage.IN_PROGRESS, None, "going_on")
+        elif (
+            clause.lstrip().startswith(EFFORT_VERBS)
+            and SINCE_THIS_YEAR.search(window, statement_start(window, focus or 0), focus or 0)
+            and not _MODAL_RE.search(window)
+        ):
+            reading = StageReading(Stage.IN_PROGRESS, None, "effort_since")
     if (
         not record
         and reading.stage is not None
