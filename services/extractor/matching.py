@@ -15,7 +15,7 @@ Pipeline per article (pure; no I/O):
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,6 +46,7 @@ from services.extractor.places import (
 from services.extractor.quotes import MASK
 from services.extractor.stages import (
     COUNT_AFTER,
+    CUES,
     StageReading,
     defined_subject,
     opens_instructions,
@@ -55,7 +56,7 @@ from services.extractor.stages import (
     statement_end,
 )
 from services.extractor.term_cache import load_tables
-from services.extractor.terms import Profile, general_idf
+from services.extractor.terms import GENERIC, INSTITUTIONAL_SUFFIXES, Profile, general_idf
 
 SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 # Half the weighted words name a commitment: one that names two things ("探索混合用地
@@ -109,6 +110,8 @@ def _enough_keywords(c: Candidate) -> bool:
     counts only when it is the commitment's only one and is not a short, common word."""
     if c.coverage < KEYWORD_COVERAGE:
         return False
+    if c.facts is not None and len(c.keywords) == 1 and c.keywords <= c.facts.telling:
+        return True
     if sum(general_idf(k) for k in c.keywords) < MIN_KEYWORD_RARITY:
         return False
     return len(c.keywords) >= MIN_KEYWORDS or len(c.profile.keywords) == 1
@@ -432,6 +435,32 @@ class _ProfileFacts:
     adopted: date
     text: str
     lone_keyword: bool  # its only keyword may link it alone
+    # Keywords no other commitment has, long and naming a thing ("以旧换新"): one may link
+    # it alone when it carries half the weight.
+    telling: frozenset[str] = frozenset()
+
+
+# The tail of a keyword that names a kind of arrangement, not a thing: "服务体系", "专项行动".
+# and a keyword ending in a word that says how, not what ("产业项目", "大力开展").
+_ARRANGEMENT_TAILS = (
+    *INSTITUTIONAL_SUFFIXES,
+    *(w for w in GENERIC if len(w) >= 2),
+    "试点", "成果", "力度", "政策", "标准", "改革", "任务",
+)  # fmt: skip
+TELLING_MIN_LENGTH = 4
+
+
+def _telling_keywords(p: Profile, owners: Counter[str]) -> frozenset[str]:
+    """`owners`: how many commitments have each term among their keywords or anchors."""
+    return frozenset(
+        k
+        for k in p.keywords
+        if len(k) >= TELLING_MIN_LENGTH
+        and owners[k] == 1
+        and not k.endswith(_ARRANGEMENT_TAILS)
+        and not any(cue in k for cues in CUES.values() for cue in cues)  # "项目开工": an event
+        and p.weights[k] / p.keyword_weight >= KEYWORD_COVERAGE
+    )
 
 
 class _Sentence:
@@ -461,12 +490,14 @@ class ArticleExtractor:
         """`cache_dir`: where the built tables are kept between processes
         (term_cache.py); None builds them in memory every time."""
         self.profiles = load_tables(catalog, cache_dir).profiles
+        owners = Counter(t for p in self.profiles for t in {*p.keywords, *p.anchors})
         self.facts = [
             _ProfileFacts(
                 p.commitment.report.plan_year,
                 plan_adopted(p.commitment),
                 p.commitment.text,
                 len(p.keywords) == 1,
+                _telling_keywords(p, owners),
             )
             for p in self.profiles
         ]
@@ -576,7 +607,11 @@ class ArticleExtractor:
             if anchors is None:
                 if keywords is None:
                     continue
-                if not (len(keywords) >= MIN_KEYWORDS or self.facts[pi].lone_keyword):
+                if not (
+                    len(keywords) >= MIN_KEYWORDS
+                    or self.facts[pi].lone_keyword
+                    or not keywords.isdisjoint(self.facts[pi].telling)
+                ):
                     continue  # the cheapest part of _enough_keywords first: same verdict
             cand = Candidate(
                 profiles[pi],
