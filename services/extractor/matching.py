@@ -790,6 +790,11 @@ class ArticleExtractor:
                 # "创建方案通过省级评审, 被推荐上报农业农村部": for a title, a review passed
                 # or works done are steps; only the title conferred (获评, 命名为…) is the end.
                 stage, fig_rule = Stage.IN_PROGRESS, "title:a_step"
+            if stage == Stage.COMPLETED and FULL_COVERAGE_GOAL.search(c.text):
+                share = PARTIAL_COVERAGE.search(sentence)
+                if share is not None and float(share.group(1)) < 100:
+                    # "深化企业数字化改造全覆盖": "覆盖率提高到82%" is on the way to all.
+                    stage, fig_rule = Stage.IN_PROGRESS, f"coverage:{share.group(1)}%"
             if stage == Stage.IN_PROGRESS and _whole_done_of_the_thing(sentence, cand):
                 # "滚动推进做地、储备、出让…, 做地、储备任务也全面完成".
                 stage, fig_rule = Stage.COMPLETED, "whole_done"
@@ -1029,6 +1034,10 @@ def _statement_and_its_remainder(window: str, focus: int) -> str:
     return own + following if REMAINDER_LEAD.match(following) else own
 
 
+# A commitment whose goal is full coverage ("…实现区域全覆盖"; not a 全覆盖标准体系), and a
+# coverage short of it reported ("覆盖率提高到82%", "覆盖面达到93.5%").
+FULL_COVERAGE_GOAL = re.compile(r"全覆盖(?!标准)")
+PARTIAL_COVERAGE = re.compile(r"覆盖(?:率|面)?[^,，;；。%]{0,8}?(\d+(?:\.\d+)?)\s*%")
 REMAINDER_LEAD = re.compile(r"\s*(剩余|剩下的?|其余|尚余|另有|还有)")
 REMAINDER = re.compile(
     r"(剩余|剩下|其余|尚余|另外)[^,，;；。]{0,24}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
