@@ -265,8 +265,8 @@ def _read_clause(
             and "已" not in clause[max(0, pos - 3) : pos]
         ):
             continue  # "建成后, 将…": a condition, not an event
-        if after in ("之前", "以前", "之后", "以后"):
-            continue  # "在方案正式出台之前": a time to come, not an event
+        if TIME_TO_COME_AFTER.match(clause, pos + len(cue)):
+            continue  # "在方案正式出台之前", "在监管区获批并验收之前": a time, not an event
         if stage == Stage.COMPLETED and any(
             p in clause[max(0, pos - 6) : pos] for p in PROGRESSIVE
         ):
@@ -381,6 +381,8 @@ TOLD_OF = re.compile(r"汇报|通报|交流|沟通|了解|听取|询问")
 OWN_SUBJECT = 8
 # A goal striven for: what it names is not yet reached, whatever came before it.
 GOAL = re.compile(r"力争|争取|确保")
+# A cue that a time word follows, also through a second verb joined to it ("获批并验收之前").
+TIME_TO_COME_AFTER = re.compile(r"([并和及与][\u4e00-\u9fff]{1,4})?(之前|以前|之后|以后)")
 # What is applied for is not done: "申报设立…", "申请设立…".
 APPLIED_FOR = re.compile(r"(申报|申请)$")
 # A delay word inside an attribute ("未按期开工的项目") names a kind of thing.
