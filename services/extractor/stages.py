@@ -256,9 +256,10 @@ def _read_clause(
             continue  # "启动了断头路打通工作": the verb names a task, the event is 启动
         following = clause[pos + len(cue) : pos + len(cue) + 16].lstrip("了")
         if stage in (Stage.COMPLETED, Stage.IN_PROGRESS, Stage.STARTED) and any(
-            p in following for p in PREPARATION
+            p in following or p in clause[:pos] for p in PREPARATION
         ):
-            planned_cue = planned_cue or cue  # "已完成初步设计": preparing, not building
+            # "已完成初步设计", "概念设计已经完成": preparing, not building.
+            planned_cue = planned_cue or cue
             continue
         if (
             clause[pos + len(cue) : pos + len(cue) + 1] == "后"
@@ -391,7 +392,7 @@ ATTRIBUTIVE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,4}的(项目|工程|单位|�
 PREPARATION = (
     "初步设计", "方案设计", "施工图", "可研", "可行性研究", "立项", "招标", "前期",
     "规划设计", "设计方案", "用地预审", "现状调查", "摸底调查", "意愿征询", "征求意见", "洽谈",
-    "磋商",
+    "磋商", "概念设计",
 )  # fmt: skip
 CONTINUING = re.compile(r"(持续|不断|逐步|深入|稳步|有序)[\u4e00-\u9fff]{2}")
 # In news, an effort said to go on ("继续深化", "持续推进") is under way.
