@@ -969,6 +969,7 @@ DISCRETE_ACHIEVEMENTS = frozenset(
     (*TITLE_CUES, "出台", "印发", "正式发布", "发布《", "发布了《", "成立", "揭牌", "挂牌",
      "创成", "成功创建", "通过验收", "设立", "组建", "建立", "上线", "构建起", "搭建起", "建立起")
 )  # fmt: skip
+FIRST_BATCH = re.compile(r"首批|第一批")
 # A commitment to start something: "开工X", "启动Y".
 START_COMMITMENT = re.compile(r"(力争|确保)?(开工|动工|开建|启动)")
 # A commitment to a phase ("完成…主体工程") is done when that phase is reached.
@@ -982,6 +983,10 @@ def _achieves_the_thing(cue: str | None, sentence: str, cand: Candidate) -> bool
     今年帮助村里组建了一支舞龙队" is one more instance of the effort. The thing is
     the achievement's when one of the names found is in the cue's own clause."""
     if cue not in DISCRETE_ACHIEVEMENTS:
+        return False
+    if cue not in TITLE_CUES and FIRST_BATCH.search(sentence):
+        # "这是构建…政策体系的首批政策": a first batch, more to come (a title conferred
+        # in a first batch, "获评第一批省非遗主题街区", is the title).
         return False
     names = cand.anchors | cand.keywords
     for clause in _CLAUSES.split(sentence):

@@ -400,6 +400,8 @@ GOING_ON = re.compile(r"(继续|持续|不断)(深化|推进|加强|提升|完�
 # A span of this year up to now ("今年以来", "年初以来", "3月以来"): an effort verb under it
 # ("今年以来, 我区以…为契机, 深化十里长街大商圈建设") tells of work done in that span.
 SINCE_THIS_YEAR = re.compile(r"(今年|年初|开年|\d{1,2}月(份)?)以来")
+# A clause that says what the thing just told of is ("这是我区首家…", "这也是…").
+REFERS_BACK = re.compile(r"\s*(这|此)(也|就|正|既)?(是|标志着|意味着)")
 TASK_LIST_MIN_CLAUSES = 3
 _TASK_SPLIT = re.compile(r"[,，;；]")
 
@@ -531,6 +533,22 @@ def _read_stage(window: str, focus: int | None) -> StageReading:
                 i -= 1
                 start, clause, _ = clauses[i]
                 reading = _verdict(*_read_clause(clause, window[:start]))
+        if reading is None and REFERS_BACK.match(clauses[at][1]):
+            # "全年新增省级重点实验室1家, 这是我区首家省重点实验室": the clause that says
+            # what this is names the event of the clause before it.
+            since = statement_start(window, focus)
+            for start, clause, _ in reversed(clauses[:at]):
+                if start < since:
+                    break
+                earlier = _verdict(*_read_clause(clause, window[:start]))
+                if earlier is not None:
+                    reading = StageReading(
+                        earlier.stage,
+                        earlier.cue,
+                        f"refers_back:{earlier.rule}",
+                        earlier.regression_code,
+                    )
+                    break
         if reading is None:
             # "对照“四好农村路”2.0版的要求, 从…延伸: 全面推行路长制, 设立路长386名":
             # a frame with no verb of its own, and what was done after its colon.
