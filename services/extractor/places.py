@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -224,7 +225,7 @@ def other_places_in(text: str) -> list[str]:
 
 
 def luqiao_markers_in(text: str) -> list[str]:
-    found = {m.group() for m in _LUQIAO_RE.finditer(text)}
+    found = {m.group() for m in _luqiao_mentions(text)}
     return [m for m in _LUQIAO_SORTED if m in found]
 
 
@@ -232,11 +233,32 @@ _LUQIAO_SORTED = tuple(sorted(LUQIAO_MARKERS, key=len, reverse=True))
 # "公路桥梁", "道路桥梁", "铁路桥" hold the characters 路桥 without naming the district.
 _NOT_THE_DISTRICT = {"路桥": r"(?<![公道铁])路桥(?![梁隧])"}
 _LUQIAO_RE = re.compile("|".join(_NOT_THE_DISTRICT.get(m, re.escape(m)) for m in _LUQIAO_SORTED))
+# A town's bare name is not the town in a street's name or a part of a road: "新桥路",
+# "河阳路南段", "中山路北侧".
+_NOT_THE_TOWN_AFTER = ("路", "大道", "大街", "巷", "弄", "段", "侧", "端", "口", "边", "面")
+_TOWN_NAMES = frozenset(m for m in LUQIAO_MARKERS if len(m) == 2 and m != "路桥")
+# How far back another place's name may stand as the town's county: "松江区新桥镇".
+_COUNTY_BEFORE = 12
+
+
+def _luqiao_mentions(text: str) -> Iterator[re.Match[str]]:
+    """The markers that name Luqiao: not a bare town name that is a street or a road's
+    part here, nor a town another place's name heads ("上海市松江区新桥镇")."""
+    for m in _LUQIAO_RE.finditer(text):
+        name = m.group()
+        if name in _TOWN_NAMES or name.endswith(("镇", "街道")):
+            if name in _TOWN_NAMES and text.startswith(_NOT_THE_TOWN_AFTER, m.end()):
+                continue
+            before = text[max(0, m.start() - _COUNTY_BEFORE) : m.start()]
+            heads = other_places_in(before)
+            if heads and before.endswith(heads[-1]):
+                continue
+        yield m
 
 
 def names_luqiao(text: str) -> bool:
-    """Whether `luqiao_markers_in(text)` finds any: one regex scan, not one per marker."""
-    return _LUQIAO_RE.search(text) is not None
+    """Whether `luqiao_markers_in(text)` finds any."""
+    return next(_luqiao_mentions(text), None) is not None
 
 
 def article_focus(title: str, lead: str, source: str | None = None) -> str:

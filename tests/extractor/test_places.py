@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from services.extractor.places import article_focus, other_places_in
+from services.extractor.places import (
+    article_focus,
+    luqiao_markers_in,
+    names_luqiao,
+    other_places_in,
+)
 
 CASES = [
     line.split("\t")
@@ -31,3 +36,21 @@ def test_an_article_placed_elsewhere_by_its_headline_or_source() -> None:
         article_focus("农村公路建设提速", "今年以来,路桥新改建农村公路。", "江苏新闻") == "luqiao"
     )
     assert article_focus("农村公路建设提速", "今年以来,全区新改建农村公路。") == "unknown"
+
+
+LUQIAO_CASES = [
+    line.split("\t")
+    for line in (Path(__file__).parents[1] / "data/extractor/luqiao_marker_cases.tsv")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line.strip() and not line.startswith("#")
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "why"), LUQIAO_CASES, ids=[c[0][:10] for c in LUQIAO_CASES]
+)
+def test_luqiao_names(text: str, expected: str, why: str) -> None:
+    want = [] if expected == "-" else expected.split(",")
+    assert luqiao_markers_in(text) == want, why
+    assert names_luqiao(text) == bool(want), why
