@@ -47,7 +47,7 @@ written blind after the extractor was tuned on the earlier sets) is held out
 whole: it is a test set only, so no article of it goes to dev and it numbers
 no blocks.
 
-A set in ``DEV_ONLY_SETS`` (``real-shape-4``, ``real-shape-6`` and ``real-shape-7``, each written apart from the
+A set in ``DEV_ONLY_SETS`` (``real-shape-4``, ``real-shape-6``, ``real-shape-7`` and ``real-shape-9``, each written apart from the
 extractor as material to tune on) is the opposite: every article is dev, none held out, and it
 numbers no blocks either, so adding it moves no earlier article.
 """
@@ -74,6 +74,7 @@ SETS = (
     "real-shape-5",
     "real-shape-6",
     "real-shape-7",
+    "real-shape-9",
 )  # in the order added; blocks numbered on in this order
 DEFAULT_SET = SETS[0]
 # Sets written blind as a test of an extractor already tuned on the earlier sets: every article is
@@ -81,7 +82,7 @@ DEFAULT_SET = SETS[0]
 HELDOUT_ONLY_SETS = frozenset({"real-shape-2", "real-shape-3", "real-shape-5"})
 # Sets written apart from the extractor to tune on: every article is dev (it is a tuning set, so
 # none of it can serve as a test), and they take no part in the block rule either.
-DEV_ONLY_SETS = frozenset({"real-shape-4", "real-shape-6", "real-shape-7"})
+DEV_ONLY_SETS = frozenset({"real-shape-4", "real-shape-6", "real-shape-7", "real-shape-9"})
 FIELD_ORDER = (
     "id",
     "split",
