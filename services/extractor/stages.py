@@ -69,6 +69,8 @@ _MODAL_FORMS = {
     "部署": "部署(?!会)",
     "安排": "安排(?!会)",
     "下半年": "(?<![去上前]年)下半年(?!以来)",
+    # "以“整洁、有序、美丽”为目标", "围绕全年目标任务": a frame, not a plan.
+    "目标": "(?<!为)目标(?!任务)",
 }
 _MODAL_RE = re.compile(
     "|".join(_MODAL_FORMS.get(m, re.escape(m)) for m in sorted(MODALS, key=len, reverse=True))
