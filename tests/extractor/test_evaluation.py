@@ -103,6 +103,7 @@ DOCUMENT_SETS = [
     ),
     _blind("real-shape-3", 10, "1 plan mention as progress (measured 2026-11-28)"),
     _blind("real-shape-5", 10, "2 plan mentions as progress (its first look, 2026-11-27)"),
+    _blind("real-shape-8", 8, "6 plan mentions as progress (its first look, 2026-11-28)"),
 ]
 
 

@@ -76,6 +76,7 @@ WHOLE_SETS = [
     ("real-shape-5", "heldout"),
     ("real-shape-6", "dev"),
     ("real-shape-7", "dev"),
+    ("real-shape-8", "heldout"),
     ("real-shape-9", "dev"),
 ]
 
