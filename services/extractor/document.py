@@ -26,9 +26,10 @@ from services.catalog.report_text import Paragraph, Part, looks_like_report, par
 MIN_REPORT_CHARS = 1500
 # A document whose title says it is a plan: "区住建局2025年工作要点",
 # "路桥区2025年国民经济和社会发展计划(摘要)", "…三年行动方案".
+# The notice that publishes one ("关于印发2025年区政府重点工作任务分解方案的通知") is one too.
 PLAN_TITLE = re.compile(
     r"(20\d\d)年.{0,16}?(工作要点|工作计划|工作安排|实施方案|行动方案|行动计划|任务清单"
-    r"|发展计划|计划(?:[((]摘要[))])?)\s*$"
+    r"|分解方案|发展计划|计划(?:[((]摘要[))])?)(的通知)?\s*$"
 )
 # A mid-year document ("…2025年上半年工作总结和下半年工作安排"): its parts are headed
 # "一、上半年工作完成情况" and "二、下半年工作安排"; both speak of the same year.
