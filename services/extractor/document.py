@@ -102,6 +102,10 @@ def read_document(text: str, title: str = "") -> DocumentParts | None:
         if explicit or (paired and len(text) >= MIN_REPORT_CHARS):
             assert report.plan_year is not None
             return _parts_of(text, report.plan_year, report.review_year, report.paragraphs)
+        if report.markers and report.plan_year is None and report.review_year is not None:
+            # A review alone ("一、2024年工作回顾" with no plan part: an excerpt, a summary
+            # published apart) still speaks of its year.
+            return _parts_of(text, report.review_year + 1, report.review_year, report.paragraphs)
     half_year = _half_year_document(text, title)
     if half_year is not None:
         return half_year
@@ -125,7 +129,7 @@ def _parts_of(
         span = _span_in(text, p.text, at)
         if span is not None:
             spans.append((*span, p.part))
-    if not any(part == "plan" for *_, part in spans):
+    if not any(part in ("plan", "review") for *_, part in spans):
         return None
     spans.sort()
     return DocumentParts(
