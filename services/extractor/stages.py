@@ -47,7 +47,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "举办", "推出", "发放", "办结", "扩展至", "加速", "打响", "推行", "实施", "已开展", "开展",
         # Phases on the way to a thing built or opened, not the thing done.
         "设备调试", "调试", "联调", "部分开放", "试营业", "试运营", "试开放", "形象进度",
-        "施工", "建设中", "在建",
+        "施工", "建设中", "在建", "工地上", "施工现场",
     ),
 }  # fmt: skip
 MODALS = (
