@@ -250,6 +250,8 @@ def _read_clause(
             continue  # "对未按期开工的项目进行通报": a kind of project, not a delay reported
         if cue in COUNTED_CUES and not COUNT_AFTER.match(clause, pos + len(cue)):
             continue  # "新建工程": a name; "新建口袋公园7个": a count of things built
+        if cue == "开始" and _CUE_RE.match(clause, pos + len(cue)):
+            continue  # "开始试营业": the verb after it says what began
         if after == "以来":
             continue  # "“医保地图”上线以来,…": a past event the sentence counts from
         if cue == "通过" and not EXAMINATION.match(clause, pos + 2):
