@@ -813,6 +813,15 @@ class ArticleExtractor:
                 # "加快发展社区微托育": one more centre built advances an effort
                 # that has no finish line; a title won or a policy issued completes it.
                 stage, fig_rule = Stage.IN_PROGRESS, "ongoing:one_step"
+            if (
+                stage == Stage.STARTED
+                and c.kind == "ongoing"
+                and reading.cue is not None
+                and COUNT_AFTER.match(sentence, sentence.find(reading.cue) + len(reading.cue))
+            ):
+                # "按照项目链机制…新开工项目87个": things started, counted, are the effort
+                # at work, not its start.
+                stage, fig_rule = Stage.IN_PROGRESS, "ongoing:counted_starts"
             if c.targets and TOWN_SCOPE.search(sentence):
                 if c.targets[0].unit == "%":
                     continue  # a town's figure ("全镇…完成固定资产投资21.6亿元") is no district rate

@@ -23,7 +23,7 @@ from services.extractor.quotes import MASK, mask_quoted_phrases
 # Longest cues first so "竣工验收" is read before "验收".
 CUES: dict[Stage, tuple[str, ...]] = {
     Stage.DELAYED: (
-        "未达预期", "进度滞后", "滞后", "延期", "未达序时", "低于序时", "慢于序时", "进度偏慢",
+        "未达预期", "进度滞后", "滞后", "延期", "未达序时", "未达到序时", "低于序时", "慢于序时", "进度偏慢",
         "偏慢", "推迟", "暂缓", "缓建", "停工", "搁置", "差距较大", "差距明显",
         "调整", "未能按期", "未按期", "延误", "受阻", "放缓",
     ),
@@ -71,6 +71,10 @@ _MODAL_FORMS = {
     "下半年": "(?<![去上前]年)下半年(?!以来)",
     # "以“整洁、有序、美丽”为目标", "围绕全年目标任务": a frame, not a plan.
     "目标": "(?<!为)目标(?!任务)",
+    # "列入计划的4个老旧小区改造项目": the plan as a noun; "新谋划项目126个": a count of
+    # projects planned, which happened.
+    "计划": "(?<!列入)(?<!纳入)计划(?!的)",
+    "谋划": "(?<!新)谋划",
 }
 _MODAL_RE = re.compile(
     "|".join(_MODAL_FORMS.get(m, re.escape(m)) for m in sorted(MODALS, key=len, reverse=True))
