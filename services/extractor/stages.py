@@ -598,6 +598,33 @@ def _read_stage(window: str, focus: int | None) -> StageReading:
                     break
     if reading is not None:
         return reading
-    if _MODAL_RE.search(window):
+    modal = _MODAL_RE.search(window)
+    if modal:
+        if _acts_done(window[: modal.start()]):
+            # "此次调整优化了全区城镇开发边界, 将分散在…的空间集中调整到…": an act done
+            # before the first modal, which then governs none of it.
+            return StageReading(Stage.IN_PROGRESS, None, "done_before_modal")
         return StageReading(Stage.PLANNED, None, "modal_only")
     return StageReading(None, None, "no_stage_cue")
+
+
+# A verb with the perfective 了 ("优化了", "编制了") or after 已 ("已运行6个月") reports an
+# act done, whatever the verb; not 为了/除了/了解, nor a visit or a hearing (察看了).
+_DONE_VERB = re.compile(
+    r"(?<![为除到得不])([\u4e00-\u9fff]{2})了(?![解却结])|已(?:经)?([\u4e00-\u9fff]{2})"
+)
+_NOT_AN_ACT = frozenset(
+    ("察看", "视察", "调研", "考察", "走访", "参观", "听取", "观看", "看望", "列入", "纳入", "研究",
+     "进行", "制定")
+)  # fmt: skip
+
+
+def _acts_done(text: str) -> bool:
+    for m in _DONE_VERB.finditer(text):
+        verb = m.group(1) or m.group(2)
+        if verb in _NOT_AN_ACT:
+            continue
+        words = _pos_cut()(text[max(0, m.start() - 2) : m.end() + 2], HMM=False)
+        if any(w.word == verb and w.flag.startswith("v") for w in words):
+            return True
+    return False
