@@ -1064,9 +1064,9 @@ TOWN_SCOPE = re.compile(r"全镇|该镇|本镇|全街道|该街道|镇里")
 # How the district's own news names the district: "我区", "全区", "区委", "区政府".
 SELF_REFERENCE = re.compile(r"我区|全区|区委|区政府")
 OURS = re.compile(r"我区|全区")
-# An award or approval said not to have come (yet).
+# An award or approval said not to have come (yet), or not even applied for.
 NOT_YET_AWARDED = re.compile(
-    r"(尚未|仍未|暂未|还未|还没有|更未)(获得)?(获批|获评|入选|创成|批复|认定|命名|授牌)"
+    r"(尚未|仍未|暂未|还未|还没有|更未)(正式)?(获得)?(获批|获评|入选|创成|批复|认定|命名|授牌|申报)"
 )
 # The year's target said to be met: "截至12月中旬, …提前完成年度目标" is done, part-year or
 # not; so is an effort with no finish line that passed its year's figure ("超过500个的年度目标").
