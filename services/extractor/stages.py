@@ -178,8 +178,13 @@ def _modal_scope_start(text: str, pos: int) -> int:
     start = statement_start(text, pos)
     while start > 0 and ENUMERATION_ITEM.match(text, start):
         start = statement_start(text, start - 1)
+    if start > 0 and DOCUMENT_PROVIDES.search(text, 0, start):
+        return 0  # "《实施意见》明确,对…给予补贴;建立…制度": every item is what it provides
     return start
 
+
+# A document's provisions: "《实施意见》明确,…;…;…" lists what it provides, item by item.
+DOCUMENT_PROVIDES = re.compile(r"《[^》]{1,80}》[^,，;；。]{0,6}(明确|提出|规定|要求)")
 
 _COLON = re.compile(r"[:：]")
 
