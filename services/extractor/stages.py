@@ -176,13 +176,16 @@ def _modal_scope_start(text: str, pos: int) -> int:
     """Where a modal before `pos` stops governing: the statement's start, unless
     the statement is an item of an enumeration, which its lead governs."""
     start = statement_start(text, pos)
-    while start > 0 and ENUMERATION_ITEM.match(text, start):
+    while start > 0 and (ENUMERATION_ITEM.match(text, start) or SAME_MOOD.match(text, start)):
         start = statement_start(text, start - 1)
     if start > 0 and DOCUMENT_PROVIDES.search(text, 0, start):
         return 0  # "《实施意见》明确,对…给予补贴;建立…制度": every item is what it provides
     return start
 
 
+# A statement that goes on "at the same time" ("将继续支持…;同时围绕…,加大…力度") shares
+# the mood of the one before it.
+SAME_MOOD = re.compile(r"\s*(同时|与此同时)")
 # A document's provisions: "《实施意见》明确,…;…;…" lists what it provides, item by item.
 DOCUMENT_PROVIDES = re.compile(r"《[^》]{1,80}》[^,，;；。]{0,6}(明确|提出|规定|要求)")
 

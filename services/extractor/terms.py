@@ -124,13 +124,17 @@ _LISTED = re.compile(r"((?:[\u4e00-\u9fff]{2,8}、)+[\u4e00-\u9fff]{2,8})等")
 
 
 def _listed_pairs(name: str) -> list[str]:
-    """Each two neighbours of a list of examples ("A、B、C等…" → "A、B", "B、C")."""
+    """Any two of a list of examples, in order, as news joins them ("A、B、C等…" → "A、B",
+    "A和C", …): "农房改造和村道提升" names "实施农房改造、管线序化、村道提升等专项行动"."""
     m = _LISTED.search(re.sub(r"[“”\"]", "", name))
     if m is None:
         return []
-    items = m.group(1).split("、")
+    items = [i for i in m.group(1).split("、") if len(i) >= 3]
     return [
-        f"{a}、{b}" for a, b in zip(items, items[1:], strict=False) if len(a) >= 3 and len(b) >= 3
+        f"{a}{joint}{b}"
+        for n, a in enumerate(items)
+        for b in items[n + 1 :]
+        for joint in ("、", "和")
     ]
 
 
