@@ -418,6 +418,7 @@ GOING_ON = re.compile(r"(继续|持续|不断)(深化|推进|加强|提升|完�
 SINCE_THIS_YEAR = re.compile(r"(今年|年初|开年|\d{1,2}月(份)?)以来")
 # A clause that says what the thing just told of is ("这是我区首家…", "这也是…").
 REFERS_BACK = re.compile(r"\s*(这|此)(也|就|正|既)?(是|标志着|意味着)")
+_CLEFT_FOCUS = re.compile(r"\s*(正|就|也)?是")
 TASK_LIST_MIN_CLAUSES = 3
 _TASK_SPLIT = re.compile(r"[,，;；]")
 
@@ -549,9 +550,13 @@ def _read_stage(window: str, focus: int | None) -> StageReading:
                 i -= 1
                 start, clause, _ = clauses[i]
                 reading = _verdict(*_read_clause(clause, window[:start]))
-        if reading is None and REFERS_BACK.match(clauses[at][1]):
+        if reading is None and (
+            REFERS_BACK.match(clauses[at][1])
+            or (at > 0 and _CLEFT_FOCUS.match(clauses[at][1]) and clauses[at - 1][1].endswith("的"))
+        ):
             # "全年新增省级重点实验室1家, 这是我区首家省重点实验室": the clause that says
-            # what this is names the event of the clause before it.
+            # what this is names the event of the clause before it; so does a cleft's
+            # first part ("与出口同步推进的, 是方林…发展区的建设").
             since = statement_start(window, focus)
             for start, clause, _ in reversed(clauses[:at]):
                 if start < since:
