@@ -47,6 +47,7 @@ from services.extractor.quotes import MASK
 from services.extractor.stages import (
     COUNT_AFTER,
     CUES,
+    REFERS_BACK,
     StageReading,
     defined_subject,
     opens_instructions,
@@ -733,6 +734,22 @@ class ArticleExtractor:
                 ):
                     # (A subject that is a commitment itself carries its own news.)
                     reading = _stage_of_subject(doc, spans, subject, record, years, facts.plan_year)
+            if reading.stage is None and si > 0 and REFERS_BACK.match(sentence):
+                # "…签订特许经营协议。这是我区按照政府和社会资本合作新机制实施的首个…项目":
+                # a sentence that says what the thing just told of is takes its event.
+                ps, pe = spans[si - 1]
+                before = years.at(si - 1)
+                if (
+                    ps >= body_at
+                    and "\n" not in doc[pe:s]
+                    and (before is None or before >= facts.plan_year)
+                ):
+                    told = read_stage(doc[ps:pe], None, record)
+                    if told.stage is not None:
+                        reading = StageReading(
+                            told.stage, told.cue, f"previous_sentence:{told.rule}",
+                            told.regression_code,
+                        )  # fmt: skip
             if reading.stage is None:
                 # "在扩面全民参保方面,…开展精准排摸。截至8月底,全区…参保率达99.52%",
                 # "…还有位于峰江街道的国际再生金属交易中心。今年以来,交易中心先后上线了…":
@@ -855,7 +872,7 @@ class ArticleExtractor:
                 reasons.append("quote:title")  # offsets are in the title
             start, end = (s, e) if in_title else (s - body_at, e - body_at)
             confidence = _confidence(cand, stage, article_is_here, focus, in_title)
-            if reading.rule.startswith("next_sentence:"):
+            if reading.rule.startswith(("next_sentence:", "previous_sentence:")):
                 confidence = round(confidence - 0.05, 3)  # a sentence that says it itself wins
             match = Match(
                 c, sentence.strip(), start, end, stage, list(figures), confidence, reasons,
