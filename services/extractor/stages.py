@@ -59,6 +59,8 @@ MODALS = (
     "希望", "期待", "期盼", "尽早", "尽快",
     # A policy that encourages: "鼓励有条件的企业建立研究院" states no event.
     "鼓励", "引导",
+    # A task set or assigned: "确定建成中央绿轴公园等10件实事", "牵头负责建成…工作".
+    "确定", "负责",
 )  # fmt: skip
 # A one-character modal inside an ordinary word is no modal: 重要, 主要, 需要; 将近.
 # A requirement as a noun is no modal either: "对照…的要求", "按要求"; nor a meeting's
@@ -71,6 +73,8 @@ _MODAL_FORMS = {
     "下半年": "(?<![去上前]年)下半年(?!以来)",
     # "以“整洁、有序、美丽”为目标", "围绕全年目标任务": a frame, not a plan.
     "目标": "(?<!为)目标(?!任务)",
+    "确定": "确定(?!了?[^,，。;；]{0,12}为)",  # not "确定螺洋等3个镇街为首批试点"
+    "负责": "负责(?!人|的)",
     # "列入计划的4个老旧小区改造项目": the plan as a noun; "新谋划项目126个": a count of
     # projects planned, which happened.
     "计划": "(?<!列入)(?<!纳入)计划(?!的)",
@@ -81,7 +85,7 @@ _MODAL_RE = re.compile(
 )
 # A sentence that defines a thing ("X是…的重要举措") reports no progress on it.
 DEFINITION_RE = re.compile(
-    r"是[^,，;；。]{0,30}的[^,，;；。]{0,8}(举措|工程|项目|任务|内容|载体|抓手|平台|工作)"
+    r"是[^,，;；。]{0,30}的[^,，;；。]{0,8}(举措|工程|项目|任务|内容|载体|抓手|平台|工作|实事|之一)"
 )
 # What may open a definition's subject without being part of it.
 _SUBJECT_LEAD = re.compile(r"^\s*(本网讯|据悉|其中|这个|这一|这|该|此次|今年的?|目前)+")
@@ -262,6 +266,14 @@ def _read_clause(
             continue  # "对未按期开工的项目进行通报": a kind of project, not a delay reported
         if cue in COUNTED_CUES and not COUNT_AFTER.match(clause, pos + len(cue)):
             continue  # "新建工程": a name; "新建口袋公园7个": a count of things built
+        if CONDITION_BEFORE.search(clause, 0, pos):
+            continue  # "待中央绿轴公园建成开放, 市民将…", "一旦断头路全部打通": a condition
+        if LISTED_AS_CONTENT.search(prefix + clause[:pos]) or (
+            NAMED_GOAL_AFTER.match(clause, pos + len(cue)) and clause[pos - 1 : pos] == "的"
+        ):
+            # "民生实事项目包括建成中央绿轴公园、…", "对照年初确定的建成…目标": a task named.
+            planned_cue = planned_cue or cue
+            continue
         if cue == "开始" and _CUE_RE.match(clause, pos + len(cue)):
             continue  # "开始试营业": the verb after it says what began
         if after == "以来":
@@ -376,7 +388,10 @@ PLAN_FRAME_AFTER = re.compile(
 )
 # What a document or a project contains, listed after a colon: "政策共12条,主要包括:支持龙头
 # 企业牵头组建…联盟": the measures it offers, not events.
-CONTENTS_FRAME = re.compile(r"(主要|具体)?(包括|内容为|内容有|措施有|举措有)\s*$")
+CONTENTS_FRAME = re.compile(
+    r"(主要|具体)?(包括|内容为|内容有|措施有|举措有)\s*$"
+    r"|(任务|目标|重点|实事|举措)(主要)?(是|为|有)\s*$"  # "主要任务是:建成…、打通…"
+)
 # "即将结顶", "即将全面完工": not yet, but the works are under way and near their end.
 NEARLY = re.compile(r"即将[\u4e00-\u9fff]{0,4}$")
 CLOSING_CUES = frozenset(("结顶", "主体结顶", "封顶", "完工", "竣工", "建成", "全面完成", "完成"))
@@ -416,6 +431,12 @@ GOING_ON = re.compile(r"(继续|持续|不断)(深化|推进|加强|提升|完�
 # A span of this year up to now ("今年以来", "年初以来", "3月以来"): an effort verb under it
 # ("今年以来, 我区以…为契机, 深化十里长街大商圈建设") tells of work done in that span.
 SINCE_THIS_YEAR = re.compile(r"(今年|年初|开年|\d{1,2}月(份)?)以来")
+# A condition before a cue: what would follow it, not what happened.
+CONDITION_BEFORE = re.compile(r"(?<!接)(?<!有)待|一旦|如果|若|等到|只要")
+# A cue in a list that 包括/涵盖 opens: contents ("项目包括建成…、新建口袋公园20个等").
+LISTED_AS_CONTENT = re.compile(r"(包括|包含|涵盖)[^,，;；。:：]*$")
+# A cue in a goal's name: "年初确定的建成中央绿轴公园目标".
+NAMED_GOAL_AFTER = re.compile(r"[^,，;；。]{0,20}?(目标|任务)(?![已均全])")
 # A clause that says what the thing just told of is ("这是我区首家…", "这也是…").
 REFERS_BACK = re.compile(r"\s*(这|此)(也|就|正|既)?(是|标志着|意味着)")
 _CLEFT_FOCUS = re.compile(r"\s*(正|就|也)?是")

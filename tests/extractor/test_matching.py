@@ -95,3 +95,28 @@ def test_rules_that_need_the_real_catalog(path: Path, real_extractor: ArticleExt
     if "control_text" in case:
         control = article_from_dict({**case, "text": case["control_text"]})
         assert case["commitment"] not in {m.commitment.id for m in real_extractor.extract(control)}
+
+
+PLAN_LANGUAGE = [
+    line
+    for line in (Path(__file__).parents[1] / "data/extractor/plan_language.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line.strip() and not line.startswith("#")
+]
+
+
+@pytest.mark.parametrize("text", PLAN_LANGUAGE, ids=[t[:14] for t in PLAN_LANGUAGE])
+def test_plan_language_claims_no_progress(text: str, real_extractor: ArticleExtractor) -> None:
+    """How news and documents restate the plan (tasks set, listed, assigned, defined,
+    quoted, conditions): every commitment found is `planned`."""
+    article = article_from_dict(
+        {"url": "https://www.luqiao.gov.cn/art/2025/3/10/art_1.html", "title": "",
+         "published_at": "2025-03-10T10:00:00+08:00", "text": text}
+    )  # fmt: skip
+    claims = [
+        (m.commitment.text, m.stage.value, m.stage_rule)
+        for m in real_extractor.extract(article)
+        if m.stage.value != "planned"
+    ]
+    assert claims == []
