@@ -812,6 +812,21 @@ class ArticleExtractor:
                 if share is not None and float(share.group(1)) < 100:
                     # "深化企业数字化改造全覆盖": "覆盖率提高到82%" is on the way to all.
                     stage, fig_rule = Stage.IN_PROGRESS, f"coverage:{share.group(1)}%"
+                elif (
+                    share is None
+                    and not WHOLE_DONE.search(sentence)
+                    and COUNT_AFTER.search(sentence)
+                ):
+                    # "新建技能型社会基本单元32个": units counted, not the whole covered.
+                    stage, fig_rule = Stage.IN_PROGRESS, "coverage:counted"
+            if (
+                stage == Stage.COMPLETED
+                and _one_of_many(c, figures, sentence)
+                and not WHOLE_DONE.search(sentence)
+                and not here.has(TARGET_MET)
+            ):
+                # "打通断头路10条": "横街至蓬街的断头路正式通车" is one of them.
+                stage, fig_rule = Stage.IN_PROGRESS, "one_of_many"
             if stage == Stage.IN_PROGRESS and _whole_done_of_the_thing(sentence, cand):
                 # "滚动推进做地、储备、出让…, 做地、储备任务也全面完成".
                 stage, fig_rule = Stage.COMPLETED, "whole_done"
@@ -1074,7 +1089,7 @@ REMAINDER = re.compile(
     r"(剩余|剩下|其余|尚余|另外)[^,，;；。]{0,24}(正在|正(?!式)|在建|仍在|尚未|未完成|加紧|抓紧)"
 )
 WHOLE_DONE = re.compile(
-    r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成|全部落实到位|全面落实到位"
+    r"全面完成|全部完成|全覆盖|全面建成|全部建成|圆满完成|全部落实到位|全面落实到位|全面落地|全部落地"
 )
 # A sentence about one town or street of the district, not the whole of it.
 TOWN_SCOPE = re.compile(r"全镇|该镇|本镇|全街道|该街道|镇里")
@@ -1095,6 +1110,20 @@ TARGET_MET = re.compile(
 PART_YEAR = re.compile(
     r"1\s*[—\-–~至到]\s*\d{1,2}\s*月|前[一二三]季度|[一二三]季度|上半年|前\d{1,2}个?月|截至\d{1,2}月"
 )
+
+
+def _one_of_many(c: Commitment, figures: list[Figure], sentence: str) -> bool:
+    """Does the commitment promise several things ("打通断头路10条", "新建一批口袋公园") while
+    the sentence, giving no figure and not the batch ("一批…由此落地"), reports one done?"""
+    if not (c.kind == "quantitative" or BATCH.search(c.text)):
+        return False
+    target = c.targets[0] if c.targets else None
+    if target is not None and (target.unit not in units.COUNT_UNITS or target.value <= 1):
+        return False
+    return not figures and not BATCH.search(sentence)
+
+
+BATCH = re.compile(r"(?<!第)一批")  # not "第一批": one batch of several
 
 
 def _reading_from_figures(c: Commitment, figures: list[Figure]) -> StageReading:

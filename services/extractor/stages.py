@@ -47,7 +47,9 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "举办", "推出", "发放", "办结", "扩展至", "加速", "打响", "推行", "实施", "已开展", "开展",
         # Phases on the way to a thing built or opened, not the thing done.
         "设备调试", "调试", "联调", "部分开放", "试营业", "试运营", "试开放", "形象进度",
-        "施工", "建设中", "在建", "工地上", "施工现场",
+        "施工", "建设中", "在建", "工地上", "施工现场", "安装", "入驻",
+        # People or things sent out in a year's work: "新选派文化特派员30名".
+        "选派",
     ),
 }  # fmt: skip
 MODALS = (
@@ -72,7 +74,8 @@ _MODAL_FORMS = {
     "安排": "安排(?!会)",
     "下半年": "(?<![去上前]年)下半年(?!以来)",
     # "以“整洁、有序、美丽”为目标", "围绕全年目标任务": a frame, not a plan.
-    "目标": "(?<!为)目标(?!任务)",
+    # ("高于全年目标": a comparison with the target, not the target set.)
+    "目标": "(?<!为)(?<![于过出])(?<![于过出]全年)(?<![于过出]年度)目标(?!任务)",
     "确定": "确定(?!了?[^,，。;；]{0,12}为)",  # not "确定螺洋等3个镇街为首批试点"
     "负责": "负责(?!人|的)",
     # "列入计划的4个老旧小区改造项目": the plan as a noun; "新谋划项目126个": a count of
@@ -274,6 +277,8 @@ def _read_clause(
             # "民生实事项目包括建成中央绿轴公园、…", "对照年初确定的建成…目标": a task named.
             planned_cue = planned_cue or cue
             continue
+        if cue == "入驻" and (after[:1] == "的" or after in ("企业", "单位", "商户", "项目")):
+            continue  # "入驻企业": the firms in it, named, not firms moving in
         if cue == "开始" and _CUE_RE.match(clause, pos + len(cue)):
             continue  # "开始试营业": the verb after it says what began
         if after == "以来":
