@@ -97,22 +97,28 @@ def test_rules_that_need_the_real_catalog(path: Path, real_extractor: ArticleExt
         assert case["commitment"] not in {m.commitment.id for m in real_extractor.extract(control)}
 
 
-PLAN_LANGUAGE = [
-    line
-    for line in (Path(__file__).parents[1] / "data/extractor/plan_language.txt")
-    .read_text(encoding="utf-8")
-    .splitlines()
-    if line.strip() and not line.startswith("#")
+def _lines(name: str) -> list[str]:
+    path = Path(__file__).parents[1] / "data/extractor" / name
+    return [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+NO_PROGRESS = [("2025-03-10", t) for t in _lines("plan_language.txt")] + [
+    ("2025-06-10", t) for t in _lines("no_progress_here.txt")
 ]
 
 
-@pytest.mark.parametrize("text", PLAN_LANGUAGE, ids=[t[:14] for t in PLAN_LANGUAGE])
-def test_plan_language_claims_no_progress(text: str, real_extractor: ArticleExtractor) -> None:
+@pytest.mark.parametrize(("day", "text"), NO_PROGRESS, ids=[t[:14] for _, t in NO_PROGRESS])
+def test_claims_no_progress(day: str, text: str, real_extractor: ArticleExtractor) -> None:
     """How news and documents restate the plan (tasks set, listed, assigned, defined,
-    quoted, conditions): every commitment found is `planned`."""
+    quoted, conditions), and news that is not this plan's (other places, earlier years,
+    tallies over years, notices, wishes, visits): every commitment found is `planned`."""
     article = article_from_dict(
-        {"url": "https://www.luqiao.gov.cn/art/2025/3/10/art_1.html", "title": "",
-         "published_at": "2025-03-10T10:00:00+08:00", "text": text}
+        {"url": "https://www.luqiao.gov.cn/art/2025/1/1/art_1.html", "title": "",
+         "published_at": f"{day}T10:00:00+08:00", "text": text}
     )  # fmt: skip
     claims = [
         (m.commitment.text, m.stage.value, m.stage_rule)
@@ -122,13 +128,7 @@ def test_plan_language_claims_no_progress(text: str, real_extractor: ArticleExtr
     assert claims == []
 
 
-PROGRESS_LANGUAGE = [
-    line.split("\t")[:3]
-    for line in (Path(__file__).parents[1] / "data/extractor/progress_language.tsv")
-    .read_text(encoding="utf-8")
-    .splitlines()
-    if line.strip() and not line.startswith("#")
-]
+PROGRESS_LANGUAGE = [line.split("\t")[:3] for line in _lines("progress_language.tsv")]
 
 
 @pytest.mark.parametrize(
