@@ -279,7 +279,7 @@ YEARS_AGO = re.compile(
 # "这几年", "过去几年": a span of several years, read as starting two years back, so that
 # what it tallies ("这几年,城区陆续建成了一批口袋公园") is not this year's news.
 SEVERAL_YEARS = re.compile(
-    r"这几年|近几年|这些年|过去几年|前些年|过去[一二两三四五六七八九十\d]{1,2}年"
+    r"这几年|近几年|这些年|过去几年|前些年|过去(?:[两三四五六七八九]|十[一二三四五六七八九]?|\d{1,2})年"
 )
 # A year named as the base of a comparison ("较去年增长", "与去年同期持平").
 COMPARISON_BASE = re.compile(r"(比|较|与|同|于)(20\d\d年|去年|上年)(同期)?")
