@@ -160,10 +160,11 @@ def _another_name(c: Candidate, sentence: str) -> bool:
         return False
     theirs_next = sentence[at + len(run) : at + len(run) + 2]
     mine_next = text[mine + len(run) : mine + len(run) + 2]
+    # ("专职网格员今年…" and "专职网格员等级化管理" go on alike: the same name.)
     return (
         len(_HAN.findall(theirs_next)) == 2
         and len(_HAN.findall(mine_next)) == 2
-        and theirs_next != mine_next
+        and theirs_next[0] != mine_next[0]
     )
 
 

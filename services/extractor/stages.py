@@ -28,7 +28,7 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "调整", "未能按期", "未按期", "延误", "受阻", "放缓",
     ),
     Stage.COMPLETED: (
-        "竣工验收", "交工验收", "通过验收", "投入使用", "正式开放", "建成投用", "全面完成", "顺利完成",
+        "竣工验收", "交工验收", "通过验收", "投入使用", "投入运营", "投入运行", "正式开放", "建成投用", "全面完成", "顺利完成",
         "全部完成", "基本建成", "构建起", "搭建起", "建立起", "出台", "印发", "发布《", "发布了《",
         "正式发布", "设立", "组建", "建立", "榜上有名", "命名为", "获认定", "认定为",
         "建成", "竣工", "完工", "投用", "投运", "投产", "开园", "开业", "落成", "签约", "签下",
@@ -50,6 +50,8 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "施工", "建设中", "在建", "工地上", "施工现场", "安装", "入驻",
         # People or things sent out in a year's work: "新选派文化特派员30名".
         "选派",
+        # A level raised to a new figure: "技能人才占比提高到31%".
+        "提高到", "提高至", "提升到", "提升至", "增至", "增加到", "增加至",
     ),
 }  # fmt: skip
 MODALS = (
@@ -330,7 +332,33 @@ def _read_clause(
             planned_cue = planned_cue or cue
         else:
             realised.append((stage, cue))
+    if not realised and planned_cue is None and negated_cue is None:
+        counted = _new_things_counted(clause)
+        if counted is not None:
+            # "今年新划转执法事项126项", "新开设销售门店12家": things newly done, counted,
+            # whatever the verb (as 新建/新增 with a count).
+            pos, verb = counted
+            if _modal_before(prefix + clause, len(prefix) + pos):
+                planned_cue = verb
+            elif not _negated(clause, pos):
+                realised.append((Stage.COMPLETED, verb))
     return realised, planned_cue, negated_cue
+
+
+NEW_THINGS_COUNTED = re.compile(
+    r"新([\u4e00-\u9fff]{2})[^,，;；。]{0,16}?\d+(\.\d+)?\s*(个|家|项|名|人|所|座|条|处|支|批|场|次|户|套|台|亩|万|亿|平方米|公里)"
+)
+
+
+def _new_things_counted(clause: str) -> tuple[int, str] | None:
+    """Where "新" + a verb opens a count of things done, and that verb."""
+    for m in NEW_THINGS_COUNTED.finditer(clause):
+        if clause[m.start() - 1 : m.start()] == "的":
+            continue  # "列入民生实事的新改建农村公路25公里": the target, named
+        words = list(_pos_cut()(clause[m.start() : m.start() + 6], HMM=False))
+        if len(words) >= 2 and words[0].word == "新" and words[1].flag.startswith("v"):
+            return m.start(), words[1].word
+    return None
 
 
 def _verdict(
