@@ -436,7 +436,15 @@ def is_task_list(sentence: str) -> bool:
     clauses = [c.strip() for c in _TASK_SPLIT.split(sentence.rstrip("。!！?？")) if c.strip()]
     if len(clauses) < TASK_LIST_MIN_CLAUSES or not _verb_first(clauses[0]):
         return False
-    return sum(_verb_first(c) for c in clauses) >= TASK_LIST_MIN_CLAUSES
+    # Counted only until the count decides (enough verb-first clauses, or too few left):
+    # a clause not read before costs a jieba part-of-speech cut.
+    verb_first, left = 1, len(clauses) - 1
+    for clause in clauses[1:]:
+        if verb_first >= TASK_LIST_MIN_CLAUSES or verb_first + left < TASK_LIST_MIN_CLAUSES:
+            break
+        verb_first += _verb_first(clause)
+        left -= 1
+    return verb_first >= TASK_LIST_MIN_CLAUSES
 
 
 def read_stage(window: str, focus: int | None = None, record: bool = False) -> StageReading:
