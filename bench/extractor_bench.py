@@ -69,7 +69,7 @@ CLI = ROOT / ".venv" / "bin" / "luqiao-monitor"
 # Memo caches keyed by text: cleared before every article for the "cold" row.
 TEXT_CACHES = tuple(
     f
-    for f in (stages._read_clause, stages._verb_first, units.to_number)
+    for f in (stages._read_clause, stages._verb_first, stages._clauses, units.to_number)
     if hasattr(f, "cache_clear")
 )
 

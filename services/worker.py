@@ -23,8 +23,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker, KafkaPublishMessage
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.exceptions import BatchBufferOverflowException
 from faststream.kafka.publisher import DefaultPublisher
 from faststream.middlewares import AckPolicy
 from pydantic import BaseModel
@@ -124,15 +126,82 @@ def raw_messages(msg: KafkaMessage) -> list[RawMessage]:
     return out
 
 
+def _aiokafka_producer(broker: KafkaBroker | None) -> AIOKafkaProducer | None:
+    """The broker's connected aiokafka producer; None without a broker or with FastStream's
+    in-memory test broker, which has none."""
+    state = getattr(broker.config.producer, "_producer", None) if broker is not None else None
+    producer = getattr(state, "producer", None)
+    return producer if isinstance(producer, AIOKafkaProducer) else None
+
+
+async def _publish_by_partition(
+    broker: KafkaBroker,
+    producer: AIOKafkaProducer,
+    topic: str,
+    events: Sequence[Out],
+    key_of: Callable[[Out], bytes],
+) -> list[Awaitable[Any]]:
+    """Publish keyed events as a few record batches per partition instead of one call each.
+
+    Why: one FastStream `publish` per event, and aiokafka's `send` behind it, cost ~50 us of
+    CPU per event, a sixth of the extractor's time through Kafka (the records reach the
+    broker in batches either way). Each event goes to the partition aiokafka's own
+    partitioner gives its key (what `send` would choose), in the order of `events`, so
+    the order per key is unchanged; FastStream's `publish_batch` encodes them as `publish`
+    does (same value, key and content-type; the batch shares one correlation id). A batch
+    holds what fits in the producer's `max_batch_size`: on overflow the part that fitted is
+    sent and the rest continues in batches of that many; the next call starts from that
+    many (`_FITTED`), since FastStream encodes a whole batch before it finds the overflow."""
+    await producer.partitions_for(topic)  # the topic's metadata, as `send` waits for it
+    by_partition: dict[int, list[KafkaPublishMessage]] = {}
+    for event in events:
+        key = key_of(event)
+        # aiokafka's own choice of partition for the key (`send` calls the same method).
+        partition = producer._partition(topic, None, key, None, key, None)
+        by_partition.setdefault(partition, []).append(KafkaPublishMessage(event, key=key))
+    pending: list[Awaitable[Any]] = []
+    for partition, messages in by_partition.items():
+        size = _FITTED.get(topic, len(messages))
+        while messages:
+            chunk = messages[:size]
+            try:
+                sent = await broker.publish_batch(
+                    *chunk, topic=topic, partition=partition, no_confirm=True
+                )
+            except BatchBufferOverflowException as exc:
+                if exc.message_position < 1:
+                    raise
+                size = _FITTED[topic] = exc.message_position  # nothing sent: retry what fitted
+                continue
+            pending.append(sent)
+            messages = messages[len(chunk) :]
+    return pending
+
+
+# How many events fitted in one record batch, by topic: where the next batches start.
+_FITTED: dict[str, int] = {}
+# The producer's record batch size for a service that publishes by partition (its
+# KafkaBroker's `max_batch_size`; aiokafka's default is 16 KiB). Batches of ~10 evidence
+# events saved nothing over one `publish` each (62 against 58 us of CPU per event); of
+# 256 KiB, ~22 us. A quarter of Kafka's default limits on a record batch and a request
+# (message.max.bytes, max_request_size: 1 MiB), which no setting here changes.
+PUBLISH_BATCH_BYTES = 256 * 1024
+
+
 async def publish_outcome(
     outcome: BatchOutcome[Out],
     *,
     out: DefaultPublisher | None,
     dead: DefaultPublisher | None,
     key_of: Callable[[Out], bytes],
+    broker: KafkaBroker | None = None,
 ) -> None:
     """Publish everything, then wait for every confirmation together (one round
-    trip per batch, not per message); a failure raises before the commit."""
+    trip per batch, not per message); a failure raises before the commit.
+
+    With `broker` (a real one, its producer's `max_batch_size` raised to
+    `PUBLISH_BATCH_BYTES`) and every event keyed, the events go out in batches per
+    partition (`_publish_by_partition`); otherwise, and for dead letters, one by one."""
     if (outcome.out and out is None) or (outcome.dead and dead is None):
         raise RuntimeError("the outcome has messages for a topic without a publisher")
     pending: list[Awaitable[Any]] = []
@@ -145,9 +214,18 @@ async def publish_outcome(
     for diverted in outcome.dead:
         assert dead is not None
         keep(await dead.publish(diverted.letter, key=diverted.key, no_confirm=True))
-    for event in outcome.out:
-        assert out is not None
-        keep(await out.publish(event, key=key_of(event), no_confirm=True))
+    producer = _aiokafka_producer(broker) if outcome.out else None
+    if (
+        producer is not None
+        and broker is not None
+        and out is not None
+        and all(key_of(event) for event in outcome.out)
+    ):
+        pending += await _publish_by_partition(broker, producer, out.topic, outcome.out, key_of)
+    else:
+        for event in outcome.out:
+            assert out is not None
+            keep(await out.publish(event, key=key_of(event), no_confirm=True))
     if pending:
         await asyncio.gather(*pending)
 
@@ -188,6 +266,7 @@ def raw_batch_subscriber(
     out: DefaultPublisher | None = None,
     key_of: Callable[[Out], bytes] = lambda _e: b"",
     blocking: bool = False,
+    by_partition: bool = False,
     title: str,
     description: str,
 ) -> None:
@@ -195,7 +274,9 @@ def raw_batch_subscriber(
 
     `blocking`: the handler waits on I/O (the tracker's database), so it runs in
     a thread and the event loop keeps serving; CPU-bound work (the extractor)
-    runs inline.
+    runs inline. `by_partition`: a batch's keyed events are published in record
+    batches per partition (`_publish_by_partition`; the broker's `max_batch_size`
+    should be `PUBLISH_BATCH_BYTES`), not one call each.
     """
 
     @broker.subscriber(
@@ -217,4 +298,6 @@ def raw_batch_subscriber(
             outcome = await asyncio.to_thread(process_batch, worker, topic, batch)
         else:
             outcome = process_batch(worker, topic, batch)
-        await publish_outcome(outcome, out=out, dead=dead, key_of=key_of)
+        await publish_outcome(
+            outcome, out=out, dead=dead, key_of=key_of, broker=broker if by_partition else None
+        )

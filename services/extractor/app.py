@@ -14,11 +14,14 @@ from faststream.specification import AsyncAPI
 from services.events import DeadLetter, EvidenceFound
 from services.extractor.handler import ExtractorHandler
 from services.extractor.settings import ExtractorSettings
-from services.worker import raw_batch_subscriber
+from services.worker import PUBLISH_BATCH_BYTES, raw_batch_subscriber
 
 
 def build_app(settings: ExtractorSettings, handler: ExtractorHandler | None = None) -> FastStream:
-    broker = KafkaBroker(settings.kafka_bootstrap, client_id="luqiao-extractor")
+    # Evidence leaves in record batches per partition (services.worker), hence the size.
+    broker = KafkaBroker(
+        settings.kafka_bootstrap, client_id="luqiao-extractor", max_batch_size=PUBLISH_BATCH_BYTES
+    )
     handler = handler or ExtractorHandler(settings)
     evidence_out = broker.publisher(
         settings.evidence_topic,
@@ -42,6 +45,7 @@ def build_app(settings: ExtractorSettings, handler: ExtractorHandler | None = No
         out=evidence_out,
         dead=dead_out,
         key_of=lambda ev: ev.commitment_id.encode(),
+        by_partition=True,
         title="ArticleFetched",
         description="Articles from the crawler; poison messages go to the dead-letter topic.",
     )

@@ -116,7 +116,15 @@ def read_document(text: str, title: str = "") -> DocumentParts | None:
 
 
 def _line_starts(text: str) -> list[int]:
-    return [0, *(i + 1 for i, ch in enumerate(text) if ch == "\n")]
+    """Where each line starts. Every article is read for a mid-year document's headings,
+    so this runs on every text: found with `str.find` (C) rather than a Python loop over
+    the characters (~35 us of ~750 per 2 KB article)."""
+    starts = [0]
+    at = text.find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
+    return starts
 
 
 def _parts_of(

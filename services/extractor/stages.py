@@ -384,8 +384,13 @@ def _verdict(
 FOLLOWING_CLAUSES = 2
 
 
+@lru_cache(maxsize=8192)
 def _clauses(window: str) -> list[tuple[int, str, str]]:
-    """(start, clause, the delimiter before it) for every clause of the window."""
+    """(start, clause, the delimiter before it) for every clause of the window.
+
+    Memoised (callers only read the list): a window read at two foci, or read without a
+    stage and then searched again for a record's or an effort's clause, is split once
+    (a third of the splits on the bench's corpora)."""
     clauses: list[tuple[int, str, str]] = []
     pos = 0
     delimiter = ""
@@ -515,7 +520,15 @@ def is_task_list(sentence: str) -> bool:
     clauses = [c.strip() for c in _TASK_SPLIT.split(sentence.rstrip("。!！?？")) if c.strip()]
     if len(clauses) < TASK_LIST_MIN_CLAUSES or not _verb_first(clauses[0]):
         return False
-    return sum(_verb_first(c) for c in clauses) >= TASK_LIST_MIN_CLAUSES
+    # Counted only until the count decides (enough verb-first clauses, or too few left):
+    # a clause not read before costs a jieba part-of-speech cut.
+    verb_first, left = 1, len(clauses) - 1
+    for clause in clauses[1:]:
+        if verb_first >= TASK_LIST_MIN_CLAUSES or verb_first + left < TASK_LIST_MIN_CLAUSES:
+            break
+        verb_first += _verb_first(clause)
+        left -= 1
+    return verb_first >= TASK_LIST_MIN_CLAUSES
 
 
 def read_stage(window: str, focus: int | None = None, record: bool = False) -> StageReading:
