@@ -152,8 +152,22 @@ def test_a_304_is_the_same_on_both_paths(both: tuple[TestClient, TestClient], ur
         assert a.headers["etag"] == b.headers["etag"] == etag and a.content == b.content == b""
 
 
-PLAIN_ASKS = [None, "identity", "gzip;q=0", "deflate, br", "*;q=0", "gzip;q=0, *", "gzip;q=x"]
-GZIP_ASKS = ["gzip", "gzip, deflate, br", "x-gzip", "*", "br;q=1.0, gzip;q=0.8, *;q=0.1"]
+PLAIN_ASKS: list[str | None] = [
+    None,
+    "identity",
+    "gzip;q=0",
+    "deflate, br",
+    "*;q=0",
+    "gzip;q=0, *",
+    "gzip;q=x",
+]
+GZIP_ASKS: list[str | None] = [
+    "gzip",
+    "gzip, deflate, br",
+    "x-gzip",
+    "*",
+    "br;q=1.0, gzip;q=0.8, *;q=0.1",
+]
 
 
 @pytest.mark.parametrize("accept", PLAIN_ASKS + GZIP_ASKS)
