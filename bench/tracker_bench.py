@@ -12,7 +12,8 @@ Run from the repository root:  .venv/bin/python -m bench.tracker_bench [--json]
    one transaction and one status decision per event).
 2. API latency: with the tracker serving the populated database, a second process
    (wrk, else bench/http_load.py) runs 50 concurrent clients against each endpoint in
-   turn; baseline, same load: ``GET /healthz``, which touches neither the database nor
+   turn (``/metrics`` once plain and once with ``Accept-Encoding: gzip``, as Prometheus
+   asks); baseline, same load: ``GET /healthz``, which touches neither the database nor
    Python code beyond the framework. ``--loop`` / ``--http`` choose uvicorn's event loop
    and HTTP parser (``auto``: uvloop and httptools when installed, as deployed).
 3. End to end (bench/end_to_end.py): articles produced at ``--e2e-rate`` per second to

@@ -107,7 +107,7 @@ ENTRY: Entry = (
 def test_console_line_reads_as_key_value() -> None:
     assert console_line(ENTRY) == (
         "2025-11-28T03:20:00.250000Z [info     ] http_request method=GET "
-        "path=/api/commitments query=\"limit=50\" status=200 duration_ms=1.23 client=10.0.0.7:4242"
+        'path=/api/commitments query="limit=50" status=200 duration_ms=1.23 client=10.0.0.7:4242'
     )
 
 
