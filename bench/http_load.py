@@ -4,7 +4,7 @@ Run as a child process by bench/tracker_bench.py (so the load generator does not
 interpreter, or a GIL, with the server it measures); prints one JSON object:
 requests/s, error count and latency percentiles in milliseconds.
 
-    python -m bench.http_load --concurrency 50 --seconds 10 URL [URL ...]
+    python -m bench.http_load --concurrency 50 --seconds 10 [-H "Name: value"] URL [URL ...]
 
 Each client is a loop of sequential requests on its own keep-alive connection, cycling
 through the urls; the first second is warm-up and is not counted.
@@ -19,6 +19,18 @@ import time
 
 import httpx
 
+# httpx asks for gzip, deflate (and more) by default; wrk asks for nothing. The load is
+# the same with either tool only if both send the same headers.
+NO_COMPRESSION = {"Accept-Encoding": "identity"}
+
+
+def header(text: str) -> tuple[str, str]:
+    """A `-H "Name: value"` argument, as wrk reads it."""
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"not a 'Name: value' header: {text!r}")
+    return name.strip(), value.strip()
+
 
 def percentile(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
@@ -29,6 +41,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 async def _client(
     urls: list[str],
+    headers: dict[str, str],
     offset: int,
     count_from: float,
     stop_at: float,
@@ -38,7 +51,7 @@ async def _client(
     i = offset
     # One client (one connection) per simulated user: a pool shared by 50 tasks makes
     # httpx itself the bottleneck (113 requests/s against a trivial app, measured here).
-    async with httpx.AsyncClient(timeout=30.0) as client:
+    async with httpx.AsyncClient(timeout=30.0, headers=headers) as client:
         await _loop(client, urls, i, count_from, stop_at, latencies, errors)
 
 
@@ -71,14 +84,29 @@ async def _loop(
 
 
 async def run_load(
-    urls: list[str], concurrency: int, seconds: float, warmup: float
+    urls: list[str],
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, object]:
     latencies: list[float] = []
     errors: list[str] = []
     now = time.perf_counter()
     count_from, stop_at = now + warmup, now + warmup + seconds
     await asyncio.gather(
-        *[_client(urls, n, count_from, stop_at, latencies, errors) for n in range(concurrency)]
+        *[
+            _client(
+                urls,
+                {**NO_COMPRESSION, **(headers or {})},
+                n,
+                count_from,
+                stop_at,
+                latencies,
+                errors,
+            )
+            for n in range(concurrency)
+        ]
     )
     measured = time.perf_counter() - count_from
     ordered = sorted(latencies)
@@ -102,8 +130,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("-H", dest="headers", type=header, action="append", default=[])
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run_load(args.urls, args.concurrency, args.seconds, args.warmup))))
+    figures = run_load(args.urls, args.concurrency, args.seconds, args.warmup, dict(args.headers))
+    print(json.dumps(asyncio.run(figures)))
 
 
 if __name__ == "__main__":

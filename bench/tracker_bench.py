@@ -12,7 +12,8 @@ Run from the repository root:  .venv/bin/python -m bench.tracker_bench [--json]
    one transaction and one status decision per event).
 2. API latency: with the tracker serving the populated database, a second process
    (wrk, else bench/http_load.py) runs 50 concurrent clients against each endpoint in
-   turn; baseline, same load: ``GET /healthz``, which touches neither the database nor
+   turn (``/metrics`` once plain and once with ``Accept-Encoding: gzip``, as Prometheus
+   asks); baseline, same load: ``GET /healthz``, which touches neither the database nor
    Python code beyond the framework. ``--loop`` / ``--http`` choose uvicorn's event loop
    and HTTP parser (``auto``: uvloop and httptools when installed, as deployed).
 3. End to end (bench/end_to_end.py): articles produced at ``--e2e-rate`` per second to
@@ -41,6 +42,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import create_engine, text
 
 from bench.broker_progress import produce_all
@@ -225,22 +227,46 @@ def bench_in_process(
 WRK_SCRIPT = ROOT / "bench" / "wrk_report.lua"
 
 
-def _load(base: str, paths: list[str], concurrency: int, seconds: float, tool: str) -> dict:
+GZIP = {"Accept-Encoding": "gzip"}  # what Prometheus sends with every scrape
+
+
+def _load(
+    base: str,
+    paths: list[str],
+    concurrency: int,
+    seconds: float,
+    tool: str,
+    headers: dict[str, str] | None = None,
+) -> dict:
     """Run the load from a second process: wrk (C, two threads) when installed, else the
     asyncio+httpx script, which tops out near 850 requests/s on this machine even against
-    a trivial app (wrk: ~2,000), so it understates the fast endpoints."""
+    a trivial app (wrk: ~2,000), so it understates the fast endpoints. Without
+    `headers` neither asks for a compressed answer (as every run before 2026-11-28)."""
+    header_args = [a for name, value in (headers or {}).items() for a in ("-H", f"{name}: {value}")]
     if tool == "wrk":
         cmd = ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds:g}s", "--timeout", "30s",
-               "-s", str(WRK_SCRIPT), base, "--", *paths]  # fmt: skip
+               *header_args, "-s", str(WRK_SCRIPT), base, "--", *paths]  # fmt: skip
     else:
         cmd = [sys.executable, "-m", "bench.http_load", "--concurrency", str(concurrency),
-               "--seconds", str(seconds), *[base + p for p in paths]]  # fmt: skip
+               "--seconds", str(seconds), *header_args, *[base + p for p in paths]]  # fmt: skip
     result = subprocess.run(
         cmd, capture_output=True, text=True, cwd=ROOT, timeout=seconds + 120, check=True
     )
     row = dict(json.loads(result.stdout.strip().splitlines()[-1]))
     row.update(tool=tool, concurrency=concurrency)
     return row
+
+
+def _scrape_size(base: str, headers: dict[str, str]) -> dict[str, Any]:
+    """One scrape with these headers: the bytes on the wire and their encoding, so the
+    gzip row shows it was served compressed (wrk does not decode what it reads)."""
+    with httpx.Client(timeout=30.0) as client:
+        response = client.get(base + "/metrics", headers={"Accept-Encoding": "identity", **headers})
+        response.raise_for_status()
+        return {
+            "content_encoding": response.headers.get("content-encoding", "identity"),
+            "bytes_on_the_wire": int(response.headers["content-length"]),
+        }
 
 
 def bench_api(
@@ -256,6 +282,10 @@ def bench_api(
     results = {
         name: _load(base, paths, concurrency, seconds, tool) for name, paths in targets.items()
     }
+    results["GET /metrics"].update(_scrape_size(base, {}))
+    gzip_row = "GET /metrics, Accept-Encoding: gzip"
+    results[gzip_row] = _load(base, ["/metrics"], concurrency, seconds, tool, GZIP)
+    results[gzip_row].update(_scrape_size(base, GZIP))
     base_rate = results["GET /healthz (baseline)"]["requests_per_second"]
     for row in results.values():
         row["ratio_vs_healthz"] = (
@@ -441,6 +471,9 @@ def _print(f: dict[str, Any]) -> None:
             f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | "
             f"{r.get('events_stored_during_load', '')} |"
         )
+    for name, r in f["api"].items():
+        if "bytes_on_the_wire" in r:
+            print(f"  {name}: {r['bytes_on_the_wire']:,} bytes, {r['content_encoding']}")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -76,6 +76,7 @@ def run(
     from services.extractor.handler import ExtractorHandler
     from services.extractor.settings import ExtractorSettings
     from services.progress_views import progress_view
+    from services.tracker.api.access_log import serving_with_access_log
     from services.tracker.app import tracker_api
     from services.tracker.service import TrackerService
     from services.tracker.settings import TrackerSettings
@@ -112,13 +113,18 @@ def run(
 
     api.router.lifespan_context = lifespan
     try:
-        uvicorn.run(
+        with serving_with_access_log(
             api,
-            host=host or tracker_settings.http_host,
-            port=port or tracker_settings.http_port,
-            log_level="info",
-            access_log=tracker_settings.http_access_log,
-        )
+            enabled=tracker_settings.http_access_log,
+            log_format=tracker_settings.log_format,
+        ) as served:
+            uvicorn.run(
+                served,
+                host=host or tracker_settings.http_host,
+                port=port or tracker_settings.http_port,
+                log_level="info",
+                access_log=False,  # ours (api/access_log.py), when the setting is on
+            )
     finally:
         stop.set()
 
@@ -148,17 +154,23 @@ def serve_tracker(
     """Consume luqiao.evidence into the database, publish luqiao.status, serve HTTP."""
     import uvicorn
 
+    from services.tracker.api.access_log import serving_with_access_log
     from services.tracker.app import build_tracker_api
     from services.tracker.settings import TrackerSettings
 
     _logging()
     settings = TrackerSettings()
-    uvicorn.run(
+    with serving_with_access_log(
         build_tracker_api(settings),
-        host=host or settings.http_host,
-        port=port or settings.http_port,
-        access_log=settings.http_access_log,
-    )
+        enabled=settings.http_access_log,
+        log_format=settings.log_format,
+    ) as served:
+        uvicorn.run(
+            served,
+            host=host or settings.http_host,
+            port=port or settings.http_port,
+            access_log=False,  # ours (api/access_log.py), when the setting is on
+        )
 
 
 @app.command()

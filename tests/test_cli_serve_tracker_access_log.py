@@ -1,9 +1,11 @@
-"""`luqiao-monitor serve tracker` writes uvicorn's access log line per request unless
-LUQIAO_HTTP_ACCESS_LOG turns it off (it costs about a third of a cheap endpoint's
-rate). The command runs for real, against the session's Kafka broker, on SQLite."""
+"""`luqiao-monitor serve tracker` writes one structured access line per request
+(api/access_log.py, in the LUQIAO_LOG_FORMAT of the other logs) unless
+LUQIAO_HTTP_ACCESS_LOG turns it off, and uvicorn's own access line never. The command
+runs for real, against the session's Kafka broker, on SQLite."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import pytest
 from tests.infra.kafka_topics import bus_settings_env
 from tests.live_server import free_port
 
-ACCESS_LINE = '"GET /healthz HTTP/1.1" 200'
+UVICORN_LINE = '"GET /healthz HTTP/1.1" 200'
 
 
 def _healthz(port: int) -> bool:
@@ -46,6 +48,7 @@ def test_access_log_follows_the_setting(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
         "LUQIAO_TRACKER_GROUP": f"access-log-{setting}",
         "LUQIAO_HTTP_ACCESS_LOG": setting,
+        "LUQIAO_LOG_FORMAT": "json",
     }
     output = tmp_path / "serve.log"
     with output.open("wb") as sink:
@@ -65,4 +68,11 @@ def test_access_log_follows_the_setting(
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    assert (ACCESS_LINE in output.read_text()) is logged
+    text = output.read_text()
+    assert UVICORN_LINE not in text
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    requests = [ln for ln in lines if ln.get("event") == "http_request"]
+    assert bool(requests) is logged
+    for line in requests:  # written at the latest when the server stopped
+        assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz", 200)
+        assert str(line["client"]).startswith("127.0.0.1:") and line["duration_ms"] >= 0

@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from services.events import CHINA_TZ
 from services.tracker.api.etag import etag_of
 from services.tracker.exposition_cache import ExpositionCache
+from services.tracker.gzip_parts import DeflatedTail, deflate_tail, gzip_member
 from services.tracker.ledger.read_model import (
     CrawlHealth,
     EvidenceTally,
@@ -49,10 +50,13 @@ def _china_now() -> datetime:
 
 @dataclass(frozen=True)
 class RenderedMetrics:
-    """The ledger's families in the text format, with a validator for those bytes."""
+    """The ledger's families in the text format, with a validator for those bytes and
+    their raw deflate stream (compressed once per ledger version, on the pool, for the
+    scrapes that ask for gzip: see `ScrapeBodies`)."""
 
     text: bytes
     etag: str
+    compressed: DeflatedTail
 
 
 class LedgerCollector(Collector):
@@ -113,7 +117,7 @@ class LedgerCollector(Collector):
                 if self._rendered is not None and version == self._version:
                     return self._rendered
             text = self._exposition.text(families)
-            rendered = RenderedMetrics(text, etag_of(text))
+            rendered = RenderedMetrics(text, etag_of(text), deflate_tail(text))
             with self._lock:
                 if version == self._version:
                     self._rendered = rendered
@@ -305,22 +309,42 @@ class ProcessExposition:
         return self._text
 
 
+@dataclass(frozen=True)
+class ScrapeBody:
+    """One `/metrics` body as sent plainly and as gzip, each with its own ETag (a
+    cache must not answer a plain request with the compressed bytes' validator)."""
+
+    plain: bytes
+    etag: str
+    gzip: bytes
+    gzip_etag: str
+
+
 class ScrapeBodies:
     """The whole `/metrics` body (the process part, then the ledger's) and its ETag,
     joined once per pair of parts: both change at most once a second while the
     ledger is quiet, and joining copies ~310 KB and hashes the process part, which
-    a flood of scrapes would otherwise pay every time. Used from the event loop only."""
+    a flood of scrapes would otherwise pay every time. The gzip body is joined at the
+    same time from the process part, compressed here (~3 KB), and the ledger's deflate
+    stream kept with its rendering (`gzip_parts`): ~0.3 ms per pair, never per
+    request. Used from the event loop only."""
 
     def __init__(self) -> None:
-        self._last: tuple[bytes, RenderedMetrics, bytes, str] | None = None
+        self._last: tuple[bytes, RenderedMetrics, ScrapeBody] | None = None
 
-    def joined(self, own: bytes, ledger: RenderedMetrics) -> tuple[bytes, str]:
+    def joined(self, own: bytes, ledger: RenderedMetrics) -> ScrapeBody:
         last = self._last
         if last is not None and last[0] is own and last[1] is ledger:
-            return last[2], last[3]
-        body, etag = own + ledger.text, etag_of(own + ledger.etag.encode())
-        self._last = (own, ledger, body, etag)
-        return body, etag
+            return last[2]
+        etag = etag_of(own + ledger.etag.encode())
+        body = ScrapeBody(
+            plain=own + ledger.text,
+            etag=etag,
+            gzip=gzip_member(own, ledger.compressed),
+            gzip_etag=etag[:-1] + '-gzip"',
+        )
+        self._last = (own, ledger, body)
+        return body
 
 
 class ConsumerLagCollector(Collector):

@@ -1,10 +1,13 @@
 """The read model's fast path (api/fast_reads.py): which requests it takes, and that
-what it answers is byte for byte what the FastAPI routes answer (status, body, ETag,
-content type and length), for valid requests, 304s, and the requests it must leave
-to the routes (422s, 404s, redirects, other methods)."""
+what it answers is byte for byte what the FastAPI routes answer (status, body as sent,
+ETag, content type, length and coding, Vary), for valid requests, 304s, `/metrics` plain
+and gzip, and the requests it must leave to the routes (422s, 404s, redirects, other
+methods)."""
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -82,26 +85,43 @@ def _app(tracker: TrackerService, *, fast: bool) -> FastAPI:
 
 @pytest.fixture
 def both(seeded: TrackerService) -> Iterator[tuple[TestClient, TestClient]]:
+    fast_api, routes_api = _app(seeded, fast=True), _app(seeded, fast=False)
+    # One process part for both apps, kept for the test's length: /metrics is then the
+    # same bytes on both paths (else the process's own series move between scrapes).
+    routes_api.state.process_metrics = fast_api.state.process_metrics
+    fast_api.state.process_metrics.max_age = 3600.0
     with (
-        TestClient(_app(seeded, fast=True), follow_redirects=False) as fast,
-        TestClient(_app(seeded, fast=False), follow_redirects=False) as routes,
+        TestClient(fast_api, follow_redirects=False) as fast,
+        TestClient(routes_api, follow_redirects=False) as routes,
     ):
         yield fast, routes
 
 
-def _same_answer(fast: TestClient, routes: TestClient, method: str, url: str) -> None:
-    a, b = fast.request(method, url), routes.request(method, url)
-    assert a.status_code == b.status_code
-    # /metrics: the process's own part (so the ETag and length) moves between scrapes.
-    own_part = url == "/metrics" and a.status_code == 200
-    for header in ("content-type", "location", *(() if own_part else ("etag", "content-length"))):
-        assert a.headers.get(header) == b.headers.get(header), header
-    if own_part:
-        ledger = b"# HELP luqiao_commitment_status "
-        assert a.content[a.content.index(ledger) :] == b.content[b.content.index(ledger) :]
-        assert a.headers["etag"] and a.headers["content-length"] == str(len(a.content))
-    else:
-        assert a.content == b.content
+ANSWER_HEADERS = ("content-type", "location", "etag", "content-length", "content-encoding", "vary")
+
+
+def _sent(
+    client: TestClient, method: str, url: str, headers: dict[str, str]
+) -> tuple[int, dict[str, str | None], bytes]:
+    """Status, the headers that make the answer, and the body as sent (not decoded)."""
+    with client.stream(method, url, headers=headers) as response:
+        raw = b"".join(response.iter_raw())
+        return response.status_code, {h: response.headers.get(h) for h in ANSWER_HEADERS}, raw
+
+
+def _same_answer(
+    fast: TestClient,
+    routes: TestClient,
+    method: str,
+    url: str,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str | None], bytes]:
+    """Both paths' answer to one request (by default one that asks for no compression,
+    as httpx otherwise would): equal, and returned for further checks."""
+    sent = {"Accept-Encoding": "identity", **(headers or {})}
+    a, b = _sent(fast, method, url, sent), _sent(routes, method, url, sent)
+    assert a == b
+    return a
 
 
 @pytest.mark.parametrize("url", TAKEN + LEFT_TO_THE_ROUTES)
@@ -130,6 +150,81 @@ def test_a_304_is_the_same_on_both_paths(both: tuple[TestClient, TestClient], ur
         b = routes.get(url, headers={"If-None-Match": tag})
         assert a.status_code == b.status_code == 304
         assert a.headers["etag"] == b.headers["etag"] == etag and a.content == b.content == b""
+
+
+PLAIN_ASKS: list[str | None] = [
+    None,
+    "identity",
+    "gzip;q=0",
+    "deflate, br",
+    "*;q=0",
+    "gzip;q=0, *",
+    "gzip;q=x",
+]
+GZIP_ASKS: list[str | None] = [
+    "gzip",
+    "gzip, deflate, br",
+    "x-gzip",
+    "*",
+    "br;q=1.0, gzip;q=0.8, *;q=0.1",
+]
+
+
+@pytest.mark.parametrize("accept", PLAIN_ASKS + GZIP_ASKS)
+def test_metrics_is_gzip_exactly_when_asked_on_both_paths(
+    both: tuple[TestClient, TestClient], accept: str | None
+) -> None:
+    fast, routes = both
+    headers = {} if accept is None else {"Accept-Encoding": accept}
+    status, answer, raw = _same_answer(fast, routes, "GET", "/metrics", headers)
+    assert status == 200 and answer["vary"] == "Accept-Encoding"
+    assert answer["content-length"] == str(len(raw))
+    _, plain_answer, plain = _same_answer(fast, routes, "GET", "/metrics")
+    if accept in GZIP_ASKS:
+        assert answer["content-encoding"] == "gzip"
+        assert answer["etag"] != plain_answer["etag"]
+        # One gzip member (httpx and curl read only the first) holding the plain body.
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        assert inflate.decompress(raw) == plain == gzip.decompress(raw)
+        assert inflate.eof and inflate.unused_data == b""
+        assert len(raw) * 5 < len(plain)
+    else:
+        assert answer["content-encoding"] is None and raw == plain
+        assert answer["etag"] == plain_answer["etag"]
+
+
+def test_metrics_bodies_are_kept_not_compressed_per_request(
+    both: tuple[TestClient, TestClient],
+) -> None:
+    """The same objects answer again while neither part changed: the gzip body is
+    joined once per (process part, ledger version), not per request."""
+    fast, _ = both
+    gzip_ask = {"Accept-Encoding": "gzip"}
+    first = _sent(fast, "GET", "/metrics", gzip_ask)
+    bodies = fast.app.state.scrape_bodies  # type: ignore[attr-defined]
+    kept = bodies._last[2]
+    assert _sent(fast, "GET", "/metrics", gzip_ask) == first
+    assert bodies._last[2] is kept and kept.gzip == first[2]
+
+
+@pytest.mark.parametrize("accept", ["gzip", "identity"])
+def test_a_metrics_304_is_per_coding_and_the_same_on_both_paths(
+    both: tuple[TestClient, TestClient], accept: str
+) -> None:
+    fast, routes = both
+    other = "identity" if accept == "gzip" else "gzip"
+    etag = _same_answer(fast, routes, "GET", "/metrics", {"Accept-Encoding": accept})[1]["etag"]
+    other_etag = _same_answer(fast, routes, "GET", "/metrics", {"Accept-Encoding": other})[1][
+        "etag"
+    ]
+    assert etag is not None and other_etag is not None
+    asks = {"Accept-Encoding": accept, "If-None-Match": etag}
+    status, answer, raw = _same_answer(fast, routes, "GET", "/metrics", asks)
+    assert (status, answer["etag"], answer["vary"], raw) == (304, etag, "Accept-Encoding", b"")
+    # The other coding's validator does not name these bytes: a full answer.
+    asks = {"Accept-Encoding": accept, "If-None-Match": other_etag}
+    status, answer, _ = _same_answer(fast, routes, "GET", "/metrics", asks)
+    assert (status, answer["etag"]) == (200, etag)
 
 
 class Below:

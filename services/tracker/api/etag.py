@@ -24,12 +24,25 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def answer_with_etag(
-    if_none_match: str | None, body: bytes, etag: str, media_type: str
+    if_none_match: str | None,
+    body: bytes,
+    etag: str,
+    media_type: str,
+    *,
+    vary: str | None = None,
+    content_encoding: str | None = None,
 ) -> Response:
-    """200 with the body, or 304 without it when the client already holds these bytes."""
+    """200 with the body, or 304 without it when the client already holds these bytes.
+    `vary` goes on both (a 304 carries the headers its 200 would, RFC 9110 §15.4.5);
+    `content_encoding` (the body's coding, e.g. gzip) on the 200 only."""
+    headers = {"ETag": etag}
+    if vary is not None:
+        headers["Vary"] = vary
     if matches(if_none_match, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(body, media_type=media_type, headers={"ETag": etag})
+        return Response(status_code=304, headers=headers)
+    if content_encoding is not None:
+        headers["Content-Encoding"] = content_encoding
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def cached_response(request: Request, body: bytes, etag: str, media_type: str) -> Response:

@@ -21,6 +21,7 @@ FastAPI), and the answer is built by `read_answers`, as the routes build it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import get_args
 
 from starlette.datastructures import QueryParams
@@ -93,21 +94,34 @@ def detail_query(commitment_id: str, params: QueryParams) -> DetailQuery | None:
     return DetailQuery(commitment_id, offset, limit)
 
 
-def _plain_get(scope: Scope) -> tuple[str, str | None] | None:
-    """The route path and If-None-Match of a GET without a body, else None."""
+@dataclass(frozen=True)
+class PlainGet:
+    """What the fast path reads of a GET without a body: the route path and the two
+    headers its answers depend on (the first of each, as Starlette's `Headers.get`)."""
+
+    path: str
+    if_none_match: str | None
+    accept_encoding: str | None
+
+
+def _plain_get(scope: Scope) -> PlainGet | None:
+    """The request as the fast path reads it, or None if it is not a GET without a body."""
     if scope["type"] != "http" or scope["method"] != "GET":
         return None
-    if_none_match = None
+    if_none_match = accept_encoding = None
     for name, value in scope["headers"]:
         if name in (b"content-length", b"transfer-encoding"):
             return None
+        # decoded as Starlette's Headers reads them
         if name == b"if-none-match" and if_none_match is None:
-            if_none_match = value.decode("latin-1")  # as Starlette's Headers reads it
+            if_none_match = value.decode("latin-1")
+        elif name == b"accept-encoding" and accept_encoding is None:
+            accept_encoding = value.decode("latin-1")
     path: str = scope["path"]
     root = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :]
-    return path, if_none_match
+    return PlainGet(path, if_none_match, accept_encoding)
 
 
 class ReadModelFastPath:
@@ -128,10 +142,10 @@ class ReadModelFastPath:
         request = _plain_get(scope)
         if request is None:
             return None
-        path, if_none_match = request
+        path, if_none_match = request.path, request.if_none_match
         state = scope["app"].state
         if path == METRICS_PATH:
-            return await metrics_answer(state, if_none_match)
+            return await metrics_answer(state, if_none_match, request.accept_encoding)
         if path == LIST_PATH:
             query = list_query(QueryParams(scope["query_string"]))
             return None if query is None else await list_answer(state, query, if_none_match)

@@ -13,11 +13,13 @@ from fastapi import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.datastructures import State
 
+from services.tracker.api.content_coding import accepts_gzip
 from services.tracker.api.details import DetailQuery
 from services.tracker.api.etag import answer_with_etag
 from services.tracker.api.summaries import SummaryQuery
 
 JSON = "application/json"
+VARY = "Accept-Encoding"  # /metrics: gzip or not, by the request's Accept-Encoding
 
 
 async def list_answer(state: State, query: SummaryQuery, if_none_match: str | None) -> Response:
@@ -36,11 +38,20 @@ async def detail_answer(
     return answer_with_etag(if_none_match, page.body, page.etag, JSON)
 
 
-async def metrics_answer(state: State, if_none_match: str | None) -> Response:
+async def metrics_answer(
+    state: State, if_none_match: str | None, accept_encoding: str | None
+) -> Response:
     """The process's own metrics (formatted at most once a second) and the ledger's
     (formatted once per ledger version); the ETag combines the ledger text's with a
-    hash of the process part."""
+    hash of the process part. Gzip when the client accepts it (Prometheus does): a
+    ~310 KB body is ~30 KB so, and writing it was most of a scrape's cost under load;
+    both bodies are kept, never compressed per request."""
     ledger = await state.ledger_metrics.rendered()
     own = state.process_metrics.text()
-    body, etag = state.scrape_bodies.joined(own, ledger)
-    return answer_with_etag(if_none_match, body, etag, CONTENT_TYPE_LATEST)
+    body = state.scrape_bodies.joined(own, ledger)
+    if accepts_gzip(accept_encoding):
+        return answer_with_etag(
+            if_none_match, body.gzip, body.gzip_etag, CONTENT_TYPE_LATEST,
+            vary=VARY, content_encoding="gzip",
+        )  # fmt: skip
+    return answer_with_etag(if_none_match, body.plain, body.etag, CONTENT_TYPE_LATEST, vary=VARY)

@@ -46,6 +46,11 @@ async def readyz(request: Request, service: ServiceDep) -> JSONResponse:
 async def metrics(request: Request) -> Response:
     """The process's own metrics (formatted at most once a second) and the ledger's
     (from the read model, formatted once per ledger version); the ETag combines the
-    ledger text's with a hash of the process part. Built by `read_answers`; most
+    ledger text's with a hash of the process part. Gzip (`Content-Encoding: gzip`,
+    its own ETag) when `Accept-Encoding` allows it, as Prometheus asks; compressed
+    once per ledger version, not per request. Built by `read_answers`; most
     requests are answered by `fast_reads.ReadModelFastPath` before reaching here."""
-    return await metrics_answer(request.app.state, request.headers.get("if-none-match"))
+    headers = request.headers
+    return await metrics_answer(
+        request.app.state, headers.get("if-none-match"), headers.get("accept-encoding")
+    )
