@@ -815,6 +815,7 @@ class ArticleExtractor:
                 stage == Stage.COMPLETED
                 and reading.cue not in TITLE_CUES
                 and TITLE_COMMITMENT.match(c.text)
+                and not _title_conferred(sentence)
             ):
                 # "创建方案通过省级评审, 被推荐上报农业农村部": for a title, a review passed
                 # or works done are steps; only the title conferred (获评, 命名为…) is the end.
@@ -1062,6 +1063,17 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 _CLAUSES = re.compile(r"[,，;；:：]")
+
+
+def _title_conferred(sentence: str) -> bool:
+    """Does a clause of the sentence report a title conferred ("…通过省级验收, 成功创建省级
+    示范智慧商圈"), whatever cue the reading took first?"""
+    for clause in _CLAUSES.split(sentence):
+        if any(t in clause for t in TITLE_CUES):
+            told = read_stage(clause)
+            if told.stage == Stage.COMPLETED and told.cue in TITLE_CUES:
+                return True
+    return False
 
 
 def _under_way_after(sentence: str, start_cue: str | None, record: bool) -> bool:
