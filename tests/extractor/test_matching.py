@@ -128,20 +128,22 @@ def test_claims_no_progress(day: str, text: str, real_extractor: ArticleExtracto
     assert claims == []
 
 
-PROGRESS_LANGUAGE = [line.split("\t")[:3] for line in _lines("progress_language.tsv")]
+PROGRESS_LANGUAGE = [line.split("\t")[:4] for line in _lines("progress_language.tsv")]
 
 
 @pytest.mark.parametrize(
-    ("text", "commitment", "stage"), PROGRESS_LANGUAGE, ids=[r[0][:14] for r in PROGRESS_LANGUAGE]
+    ("text", "day", "commitment", "stage"),
+    PROGRESS_LANGUAGE,
+    ids=[r[0][:14] for r in PROGRESS_LANGUAGE],
 )
 def test_progress_language(
-    text: str, commitment: str, stage: str, real_extractor: ArticleExtractor
+    text: str, day: str, commitment: str, stage: str, real_extractor: ArticleExtractor
 ) -> None:
     """How news reports progress (a share of the works, a count against a target, a phase,
     one of several things, a delay): the commitment and the stage it reports."""
     article = article_from_dict(
         {"url": "https://www.luqiao.gov.cn/art/2025/11/10/art_1.html", "title": "",
-         "published_at": "2025-11-10T10:00:00+08:00", "text": text}
+         "published_at": f"{day}T10:00:00+08:00", "text": text}
     )  # fmt: skip
     found = {m.commitment.id: m.stage.value for m in real_extractor.extract(article)}
     assert found.get(commitment) == stage, found
