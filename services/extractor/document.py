@@ -18,7 +18,15 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from services.catalog.report_text import Paragraph, Part, looks_like_report, parse_report
+from services.catalog.report_text import (
+    NUMBERED_SECTION,
+    NUMBERED_SUB,
+    REVIEW_MARKER,
+    Paragraph,
+    Part,
+    looks_like_report,
+    parse_report,
+)
 
 # An ordinary news story can open a paragraph with "2025年以来" under a sub-title:
 # without an explicit part marker ("回顾2024", "二、2025年工作安排"), only a long text
@@ -101,11 +109,19 @@ def read_document(text: str, title: str = "") -> DocumentParts | None:
         )
         if explicit or (paired and len(text) >= MIN_REPORT_CHARS):
             assert report.plan_year is not None
-            return _parts_of(text, report.plan_year, report.review_year, report.paragraphs)
+            return _parts_of(
+                text, report.plan_year, report.review_year, report.paragraphs, report.markers
+            )
         if report.markers and report.plan_year is None and report.review_year is not None:
             # A review alone ("一、2024年工作回顾" with no plan part: an excerpt, a summary
             # published apart) still speaks of its year.
-            return _parts_of(text, report.review_year + 1, report.review_year, report.paragraphs)
+            return _parts_of(
+                text,
+                report.review_year + 1,
+                report.review_year,
+                report.paragraphs,
+                report.markers,
+            )
     half_year = _half_year_document(text, title)
     if half_year is not None:
         return half_year
@@ -128,7 +144,11 @@ def _line_starts(text: str) -> list[int]:
 
 
 def _parts_of(
-    text: str, plan_year: int, review_year: int | None, paragraphs: list[Paragraph]
+    text: str,
+    plan_year: int,
+    review_year: int | None,
+    paragraphs: list[Paragraph],
+    markers: list[str] = [],  # noqa: B006 (read only)
 ) -> DocumentParts | None:
     line_starts = _line_starts(text)
     spans: list[tuple[int, int, Part]] = []
@@ -137,6 +157,7 @@ def _parts_of(
         span = _span_in(text, p.text, at)
         if span is not None:
             spans.append((*span, p.part))
+    spans += _lines_under_markers(text, line_starts, markers, spans)
     if not any(part in ("plan", "review") for *_, part in spans):
         return None
     spans.sort()
@@ -147,6 +168,32 @@ def _parts_of(
         ends=tuple(e for _, e, _ in spans),
         parts=tuple(p for _, _, p in spans),
     )
+
+
+def _lines_under_markers(
+    text: str, line_starts: list[int], markers: list[str], covered: list[tuple[int, int, Part]]
+) -> list[tuple[int, int, Part]]:
+    """The lines no paragraph holds (short items the parser reads as headings: "(二)新建口袋
+    公园15个,改造老旧小区6个。"), each in the part of the marker above it: under
+    "二、2026年工作思路" they are plan, not the review paragraph before the marker."""
+    opened: list[tuple[int, Part]] = []
+    for marker in markers:
+        at = text.find(marker)
+        if at >= 0:
+            title = NUMBERED_SUB.sub("", NUMBERED_SECTION.sub("", marker.strip())).strip("*#【】 ")
+            opened.append((at, "review" if REVIEW_MARKER.match(title) else "plan"))
+    if not opened:
+        return []
+    opened.sort()
+    ends = [*(s - 1 for s in line_starts[1:]), len(text)]
+    out: list[tuple[int, int, Part]] = []
+    for start, end in zip(line_starts, ends, strict=True):
+        if start >= end or any(s <= start < e for s, e, _ in covered):
+            continue
+        above = [part for at, part in opened if at < start]
+        if above:
+            out.append((start, end, above[-1]))
+    return out
 
 
 def _plan_document(text: str, plan_year: int) -> DocumentParts:
