@@ -840,6 +840,9 @@ class ArticleExtractor:
             ):
                 # "打通断头路10条": "横街至蓬街的断头路正式通车" is one of them.
                 stage, fig_rule = Stage.IN_PROGRESS, "one_of_many"
+            if stage == Stage.COMPLETED and _a_part_done(sentence, reading.cue, c.text):
+                # "中央绿轴公园北区建成开放", "一期投入运营": a part of it, not all of it.
+                stage, fig_rule = Stage.IN_PROGRESS, "a_part_done"
             if stage == Stage.IN_PROGRESS and _whole_done_of_the_thing(sentence, cand):
                 # "滚动推进做地、储备、出让…, 做地、储备任务也全面完成".
                 stage, fig_rule = Stage.COMPLETED, "whole_done"
@@ -1063,6 +1066,31 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 _CLAUSES = re.compile(r"[,，;；:：]")
+
+
+# A part of a thing built: its phase, its section, its zone.
+PART_OF_A_THING = re.compile(
+    r"(一期|首期|[东南西北]区|[东南西北]段|部分路段|部分)"  # (二期 may be the last)
+    r"(?![的])"
+)
+
+
+def _a_part_done(sentence: str, cue: str | None, commitment: str) -> bool:
+    """Is what the cue reports done only a part of the thing ("北区建成开放"), the part not
+    being the commitment's own ("投用飞龙湖科创基地首建南区")?"""
+    if cue is None:
+        return False
+    for clause in _CLAUSES.split(sentence):
+        at = clause.find(cue)
+        if at < 0:
+            continue
+        for m in PART_OF_A_THING.finditer(clause, 0, at):
+            if m.group() not in commitment and at - m.end() <= PART_BEFORE_CUE:
+                return True
+    return False
+
+
+PART_BEFORE_CUE = 6
 
 
 def _title_conferred(sentence: str) -> bool:
