@@ -50,6 +50,7 @@ from services.extractor.stages import (
     REFERS_BACK,
     StageReading,
     defined_subject,
+    names_an_item,
     opens_instructions,
     read_stage,
     reports_an_event,
@@ -734,6 +735,9 @@ class ArticleExtractor:
                 reading = read_stage(earlier, cand.focus - s, record)
             if reading.stage is None and follows:
                 reading = _read_once(readings, window, cand.focus - s, record)
+            if reading.stage is None and not record and names_an_item(sentence):
+                # ("二、改造老旧小区4个。": its figure is the target, not work done.)
+                reading = StageReading(Stage.PLANNED, None, "item_named")
             if reading.stage is None:
                 # (Without a target the figures say nothing: not read for it.)
                 reading = _reading_from_figures(c, here.read_figures() if c.targets else [])
@@ -778,6 +782,15 @@ class ArticleExtractor:
                         reading = StageReading(
                             told.stage, told.cue, f"next_sentence:{told.rule}", told.regression_code
                         )
+            if reading.rule == "item_named":
+                # "一、打通断头路10条。已全部打通,累计完成投资3.2亿元。": the item's own
+                # line tells what became of it, whatever words it uses.
+                rest = _continuation(doc, spans, si, body_at)
+                told = read_stage(rest, None, record) if rest else None
+                if told is not None and told.stage is not None:
+                    reading = StageReading(
+                        told.stage, told.cue, f"item_status:{told.rule}", told.regression_code
+                    )
             if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
             if (
