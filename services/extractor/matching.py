@@ -785,11 +785,14 @@ class ArticleExtractor:
             if reading.rule == "item_named":
                 # "一、打通断头路10条。已全部打通,累计完成投资3.2亿元。": the item's own
                 # line tells what became of it, whatever words it uses.
-                rest = _continuation(doc, spans, si, body_at)
-                told = read_stage(rest, None, record) if rest else None
-                if told is not None and told.stage is not None:
+                line_rest = _continuation(doc, spans, si, body_at)
+                status = read_stage(line_rest, None, record) if line_rest else None
+                if status is not None and status.stage is not None:
                     reading = StageReading(
-                        told.stage, told.cue, f"item_status:{told.rule}", told.regression_code
+                        status.stage,
+                        status.cue,
+                        f"item_status:{status.rule}",
+                        status.regression_code,
                     )
             if reading.stage is None:
                 continue  # a mention without any progress or plan: feature story
