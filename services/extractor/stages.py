@@ -26,6 +26,8 @@ CUES: dict[Stage, tuple[str, ...]] = {
         "未达预期", "进度滞后", "滞后", "延期", "未达序时", "未达到序时", "低于序时", "慢于序时", "进度偏慢",
         "偏慢", "推迟", "暂缓", "缓建", "停工", "搁置", "差距较大", "差距明显",
         "调整", "未能按期", "未按期", "延误", "受阻", "放缓",
+        "慢于预期", "不及预期", "低于预期", "落后于序时", "落后序时", "延后", "暂停", "停滞",
+        "难以实现", "难以完成", "难以如期",
     ),
     Stage.COMPLETED: (
         "竣工验收", "交工验收", "通过验收", "投入使用", "投入运营", "投入运行", "正式开放", "建成投用", "全面完成", "顺利完成",
@@ -316,9 +318,15 @@ def _read_clause(
                 w in clause for w in ("项目", "工程", "计划", "方案", "规划")
             ):
                 continue
-            if not _negated(clause, pos):
+            if not clause[:pos].endswith(NEGATIONS):
+                # Only a negation right before it undoes a delay ("未滞后"); in "因资金
+                # 未到位暂停施工" the 未 is the cause's.
                 realised.append((stage, cue))
         elif _negated(clause, pos):
+            if ORIGINALLY_DUE.search(prefix + clause[:pos]):
+                # "原定于6月开工的…至今尚未开工": not done by its own date, behind.
+                realised.append((Stage.DELAYED, cue))
+                continue
             negated_cue = negated_cue or cue
         elif not cue.startswith("已") and _modal_before(prefix + clause, len(prefix) + pos):
             # ("计划整治2000亩, 1—10月已完成1420亩": a cue that says itself it happened
@@ -469,6 +477,8 @@ GOING_ON = re.compile(r"(继续|持续|不断)(深化|推进|加强|提升|完�
 # A span of this year up to now ("今年以来", "年初以来", "3月以来"): an effort verb under it
 # ("今年以来, 我区以…为契机, 深化十里长街大商圈建设") tells of work done in that span.
 SINCE_THIS_YEAR = re.compile(r"(今年|年初|开年|\d{1,2}月(份)?)以来")
+# A date the thing was due by, said before it is said not done.
+ORIGINALLY_DUE = re.compile(r"原定|原计划|按计划应|按原计划")
 # A condition before a cue: what would follow it, not what happened.
 CONDITION_BEFORE = re.compile(r"(?<!接)(?<!有)待|一旦|如果|若|等到|只要")
 # A cue in a list that 包括/涵盖 opens: contents ("项目包括建成…、新建口袋公园20个等").
