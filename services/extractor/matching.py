@@ -38,6 +38,7 @@ from services.extractor import EXTRACTOR_VERSION
 from services.extractor.document import read_document
 from services.extractor.figures import figures_in
 from services.extractor.places import (
+    LUQIAO_MARKERS,
     PLACES_IN_GENERAL,
     article_focus,
     names_luqiao,
@@ -886,8 +887,12 @@ class ArticleExtractor:
                 # "按照项目链机制…新开工项目87个": things started, counted, are the effort
                 # at work, not its start.
                 stage, fig_rule = Stage.IN_PROGRESS, "ongoing:counted_starts"
-            if c.targets and TOWN_SCOPE.search(sentence):
-                if c.targets[0].unit == "%":
+            if (
+                (c.targets or BATCH.search(c.text))
+                and _a_towns_scope(sentence)
+                and not here.has(TARGET_MET)
+            ):
+                if c.targets and c.targets[0].unit == "%":
                     continue  # a town's figure ("全镇…完成固定资产投资21.6亿元") is no district rate
                 if stage == Stage.COMPLETED:
                     # "全镇18个行政村…全部达到70万元以上": one town's part of a district target.
@@ -1161,6 +1166,21 @@ WHOLE_DONE = re.compile(
 )
 # A sentence about one town or street of the district, not the whole of it.
 TOWN_SCOPE = re.compile(r"全镇|该镇|本镇|全街道|该街道|镇里")
+# One of the district's towns or streets as the place of the event ("路桥区蓬街镇今年新建…"),
+# the district itself not said.
+_TOWN_NAMED = re.compile(
+    "(?<!位于)(" + "|".join(m for m in LUQIAO_MARKERS if m.endswith(("镇", "街道"))) + ")"
+)  # (not "位于路北街道…的": where a thing is, not whose share)
+_DISTRICT_WIDE = re.compile(r"全区|我区|各镇|各街道|镇\(街道\)|镇（街道）")
+
+
+def _a_towns_scope(sentence: str) -> bool:
+    """Is the sentence about one town's part, not the whole district's?"""
+    if TOWN_SCOPE.search(sentence):
+        return True
+    return bool(_TOWN_NAMED.search(sentence)) and not _DISTRICT_WIDE.search(sentence)
+
+
 # How the district's own news names the district: "我区", "全区", "区委", "区政府".
 SELF_REFERENCE = re.compile(r"我区|全区|区委|区政府")
 OURS = re.compile(r"我区|全区")

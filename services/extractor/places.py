@@ -56,6 +56,8 @@ _PLACE_TAGS = ("n",)  # nouns: n, ns, nz, nr…
 _NOT_THE_PLACE_BEFORE = frozenset(("至", "赴", "往"))
 # What follows a place name when it is the name of a street or a building here.
 _NOT_THE_PLACE_AFTER = ("路", "街", "大道", "大街", "巷", "弄", "桥", "商城", "饭店", "酒店")
+# What follows a place name when it is a neighbour the thing borders.
+_BORDERING = re.compile(r"(区|县|市|镇|街道)?(的)?(交界|接壤|毗邻|相邻|交汇|之间)")
 
 
 def _gazetteer_csv() -> Path:
@@ -206,6 +208,8 @@ def other_places_in(text: str) -> list[str]:
         name, end = names[index], stop - 1
         if text[end + 1 : end + 3].startswith(_NOT_THE_PLACE_AFTER):
             continue
+        if _BORDERING.match(text, end + 1):
+            continue  # "与椒江区交界的断头路": a neighbour named as a landmark, not the place
         if start > 0 and (text[start - 1] in _NOT_THE_PLACE_BEFORE or start in destination_ends):
             # "开通至宁波舟山港的班列", "赴杭州招商": where to, not where (舟山 with 宁波).
             destination_ends.add(end + 1)
@@ -261,12 +265,17 @@ def names_luqiao(text: str) -> bool:
     return next(_luqiao_mentions(text), None) is not None
 
 
+_SELF = re.compile(r"我区")
+
+
 def article_focus(title: str, lead: str, source: str | None = None) -> str:
     """'luqiao', 'other' or 'unknown', judged from the title, first paragraph and
     the source line, where a news story names its place (a dateline "南京讯",
     a source "江苏新闻")."""
     head = f"{title}\n{lead}\n{source or ''}"
-    here = len(luqiao_markers_in(head))
+    # The district's own news speaks of itself as 我区 ("我区与温岭市合作共建的…"); 全区 is
+    # any district's ("海门区…全区已有18项").
+    here = len(luqiao_markers_in(head)) + len(_SELF.findall(head))
     there = len(other_places_in(head)) + (dateline_place(title) is not None)
     if there and not here:
         return "other"
