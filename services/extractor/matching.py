@@ -1025,7 +1025,17 @@ def _continuation(doc: str, spans: list[tuple[int, int]], si: int, body_at: int)
 
 
 def _continues(sentence: str) -> bool:
-    return sentence.lstrip().startswith(CONTINUATIONS)
+    """Does the sentence go on with the thing of the one before ("目前,…", "该中心…", also
+    after a time: "今年3月,该中心主体工程完工")?"""
+    opening = LEADING_TIME.sub("", sentence.lstrip(), count=1)
+    return opening.startswith(CONTINUATIONS) or ANAPHOR.match(opening) is not None
+
+
+LEADING_TIME = re.compile(
+    r"^(今年|去年)?(\d{1,2}月(\d{1,2}日)?(底|初|中旬|上旬|下旬)?|年初|年中|日前|近日|此前)[,，]?"
+)
+# "该中心", "该园区", "该公园": the thing just named, said again.
+ANAPHOR = re.compile(r"该[\u4e00-\u9fff]{1,3}(?=[已正主一在于将的,，])")
 
 
 _STAGE_RANK = {
