@@ -41,9 +41,12 @@ YEAR_BEFORE = ("全年", "今年")
 _CLAUSE_BREAK = re.compile(r"[,，;；。:：!！?？]")
 PERCENT_CONTEXT = ("完成", "进度", "形象进度", "达到", "已", "任务的", "目标的")
 SHARE_CONTEXT = ("占比", "比重", "比例")
+TARGET_AFTER = re.compile(r"(的)?(目标|任务)(?!的)")
 
 
 def _role(before: str, after: str, unit: str) -> str:
+    if TARGET_AFTER.match(after):
+        return "target"  # "距离年初确定的60%目标只差…": the target, named
     if unit == "%":
         if any(w in before[-8:] for w in SHARE_CONTEXT):
             return "other"  # "超过100万元的村占比达到58%": a share of things, not of the work

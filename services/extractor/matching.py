@@ -906,6 +906,7 @@ class ArticleExtractor:
                 and c.targets
                 and here.has(PART_YEAR)
                 and not here.has(TARGET_MET)
+                and not _level_reached(c.targets[0], here.read_figures())
             ):
                 # "1—9月地区生产总值增长6.5%": on the way to an annual target, not there.
                 stage, fig_rule = Stage.IN_PROGRESS, "part_year"
@@ -1222,6 +1223,21 @@ def _one_of_many(c: Commitment, figures: list[Figure], sentence: str) -> bool:
 
 
 BATCH = re.compile(r"(?<!第)一批")  # not "第一批": one batch of several
+
+
+def _level_reached(target: Target, figures: list[Figure]) -> bool:
+    """Has the share of things done that the target sets been reached ("131个行政村建成…,
+    占61.8%" of 60% 的行政村建成…), which a part of the year can do? A rate of the year
+    (增长6%, 优良率100%) cannot."""
+    if target.unit != "%" or not any(cue in target.metric for cue in CUES[Stage.COMPLETED]):
+        return False
+    progress = Progress.toward(target, figures)
+    share = (
+        None
+        if progress is None
+        else (progress.level if progress.level is not None else progress.percent)
+    )
+    return share is not None and target.comparator in ("=", ">=") and share >= target.value
 
 
 def _reading_from_figures(c: Commitment, figures: list[Figure]) -> StageReading:
