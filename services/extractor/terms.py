@@ -199,6 +199,31 @@ def general_idf(word: str) -> float:
     return float(table.idf_freq.get(word, table.median_idf))
 
 
+_NUMERAL_CHARS = frozenset("一二两三四五六七八九十百千万亿第多")
+
+
+def _single_character_runs(text: str) -> list[str]:
+    """Runs of two or more one-character words jieba cut from an unknown word, numerals
+    and function words left out."""
+    runs: list[str] = []
+    current = ""
+    for word, flag in _cut(text):
+        if (
+            len(word) == 1
+            and "\u4e00" <= word <= "\u9fff"
+            and word not in _NUMERAL_CHARS
+            and not flag.startswith(("u", "p", "c", "d", "m", "q", "r"))
+        ):
+            current += word
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current = ""
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
 def _keywords(c: Commitment, anchors: list[str]) -> list[str]:
     text = re.sub(r"[“”\"《》〈〉()（）]", "", c.text)
     words: list[str] = []
@@ -210,6 +235,11 @@ def _keywords(c: Commitment, anchors: list[str]) -> list[str]:
             continue
         if word not in words:
             words.append(word)
+    for run in _single_character_runs(text):
+        # An abbreviation jieba does not know falls apart into characters ("投/促/委",
+        # "精密/智/控"); news writes it whole.
+        if run not in words and run not in GENERIC and run not in _STAGE_WORDS:
+            words.append(run)
     for t in c.targets:
         metric = re.sub(r"[“”\"]", "", t.metric)
         if len(metric) >= 2 and metric not in words and metric not in GENERIC:
