@@ -1208,6 +1208,7 @@ TARGET_MET = re.compile(
 # A period short of the whole year: a figure for it is progress on an annual target.
 PART_YEAR = re.compile(
     r"1\s*[—\-–~至到]\s*\d{1,2}\s*月|前[一二三]季度|[一二三]季度|上半年|前\d{1,2}个?月|截至\d{1,2}月"
+    r"|今年以来|年初以来"
 )
 
 
@@ -1226,10 +1227,18 @@ BATCH = re.compile(r"(?<!第)一批")  # not "第一批": one batch of several
 
 
 def _level_reached(target: Target, figures: list[Figure]) -> bool:
-    """Has the share of things done that the target sets been reached ("131个行政村建成…,
-    占61.8%" of 60% 的行政村建成…), which a part of the year can do? A rate of the year
-    (增长6%, 优良率100%) cannot."""
-    if target.unit != "%" or not any(cue in target.metric for cue in CUES[Stage.COMPLETED]):
+    """Has the year's work reached its target, which a part of the year can do: things done
+    counted ("今年以来打通断头路10条" of 10), or a share of things done ("131个行政村建成…,
+    占61.8%" of 60% 的行政村建成…)? A rate of the year (增长6%, 优良率100%) cannot."""
+    if target.unit != "%":
+        progress = Progress.toward(target, figures)
+        return (
+            progress is not None
+            and progress.done is not None
+            and target.comparator in ("=", ">=")
+            and progress.done >= target.value
+        )
+    if not any(cue in target.metric for cue in CUES[Stage.COMPLETED]):
         return False
     progress = Progress.toward(target, figures)
     share = (
