@@ -68,15 +68,12 @@ def run(
 ) -> None:
     """The whole product in one process, without Kafka: poll the site, extract,
     track, and serve the web page, API and /metrics. A back-fill shows its progress."""
-    import uvicorn
-
     from services.crawler.handoff import HandoffQueue
     from services.crawler.settings import CrawlerSettings
     from services.embedded import EmbeddedPipeline, poll_loop
     from services.extractor.handler import ExtractorHandler
     from services.extractor.settings import ExtractorSettings
     from services.progress_views import progress_view
-    from services.tracker.api.access_log import serving_with_access_log
     from services.tracker.app import tracker_api
     from services.tracker.service import TrackerService
     from services.tracker.settings import TrackerSettings
@@ -113,18 +110,7 @@ def run(
 
     api.router.lifespan_context = lifespan
     try:
-        with serving_with_access_log(
-            api,
-            enabled=tracker_settings.http_access_log,
-            log_format=tracker_settings.log_format,
-        ) as served:
-            uvicorn.run(
-                served,
-                host=host or tracker_settings.http_host,
-                port=port or tracker_settings.http_port,
-                log_level="info",
-                access_log=False,  # ours (api/access_log.py), when the setting is on
-            )
+        _serve_http(api, tracker_settings, host, port)
     finally:
         stop.set()
 
@@ -152,23 +138,29 @@ def serve_tracker(
     port: Annotated[int | None, typer.Option(help="HTTP port")] = None,
 ) -> None:
     """Consume luqiao.evidence into the database, publish luqiao.status, serve HTTP."""
-    import uvicorn
-
-    from services.tracker.api.access_log import serving_with_access_log
     from services.tracker.app import build_tracker_api
     from services.tracker.settings import TrackerSettings
 
     _logging()
     settings = TrackerSettings()
+    _serve_http(build_tracker_api(settings), settings, host, port)
+
+
+def _serve_http(app: Any, settings: Any, host: str | None, port: int | None) -> None:
+    """Serve the tracker's HTTP app with uvicorn and our access log (`serve tracker` and
+    the embedded `run` alike): uvicorn's own access log is always off."""
+    import uvicorn
+
+    from services.tracker.api.access_log import serving_with_access_log
+
     with serving_with_access_log(
-        build_tracker_api(settings),
-        enabled=settings.http_access_log,
-        log_format=settings.log_format,
+        app, enabled=settings.http_access_log, log_format=settings.log_format
     ) as served:
         uvicorn.run(
             served,
             host=host or settings.http_host,
             port=port or settings.http_port,
+            log_level="info",
             access_log=False,  # ours (api/access_log.py), when the setting is on
         )
 

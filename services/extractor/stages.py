@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from services.catalog.lexicon import EFFORT_VERBS
+from services.catalog.report_text import NUMBERED_ITEM, NUMBERED_SECTION, NUMBERED_SUB
 from services.events import Stage
 from services.extractor.quotes import MASK, mask_quoted_phrases
 
@@ -488,10 +489,7 @@ NAMED_GOAL_AFTER = re.compile(r"[^,，;；。]{0,20}?(目标|任务)(?![已均�
 # A clause that says what the thing just told of is ("这是我区首家…", "这也是…").
 REFERS_BACK = re.compile(r"\s*(这|此)(也|就|正|既)?(是|标志着|意味着)")
 _CLEFT_FOCUS = re.compile(r"\s*(正|就|也)?是")
-# A numbered item's head: "五、", "(三)", "3.".
-ITEM_HEAD = re.compile(
-    r"\s*([一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.、．](?!\d))"
-)
+
 TASK_LIST_MIN_CLAUSES = 3
 _TASK_SPLIT = re.compile(r"[,，;；]")
 
@@ -526,12 +524,10 @@ def _verb_first(clause: str) -> bool:
 def names_an_item(sentence: str) -> bool:
     """Is the sentence a numbered item that restates a task ("五、建成中央绿轴公园。")? It
     names the task; what became of it is told after it ("中央绿轴公园北区已于12月底开放…")."""
-    item = ITEM_HEAD.match(sentence)
-    return (
-        item is not None
-        and not EVENT_MARKERS.search(sentence)
-        and _verb_first(sentence[item.end() :])
-    )
+    text = sentence.lstrip()
+    # A numbered item's head ("五、", "(三)", "3."), as the report parser reads them.
+    item = NUMBERED_SECTION.match(text) or NUMBERED_SUB.match(text) or NUMBERED_ITEM.match(text)
+    return item is not None and not EVENT_MARKERS.search(text) and _verb_first(text[item.end() :])
 
 
 def is_task_list(sentence: str) -> bool:
