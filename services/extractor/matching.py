@@ -906,6 +906,7 @@ class ArticleExtractor:
                 and c.targets
                 and here.has(PART_YEAR)
                 and not here.has(TARGET_MET)
+                and not WHOLE_DONE.search(sentence)  # "今年以来,…已全部落实到位"
                 and not _level_reached(c.targets[0], here.read_figures())
             ):
                 # "1—9月地区生产总值增长6.5%": on the way to an annual target, not there.
