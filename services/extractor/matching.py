@@ -543,8 +543,9 @@ class ArticleExtractor:
         """Every (commitment, sentence) the text speaks of, in order of first hit.
 
         `admissible[i]` false: profile i's candidates would be dropped by the caller
-        anyway (another plan year); they are not made, but its names still make
-        their sentence a named one, exactly as if they were."""
+        anyway (another plan year); they are not made, and its names do not make their
+        sentence a named one: a 2024 commitment's "文旅项目" does not silence the 2025
+        commitment whose words a 2025 story's sentence holds ("环湖生态文旅项目…开工")."""
         if self._empty or not spans:
             return []
         starts = [s for s, _ in spans]
@@ -599,13 +600,16 @@ class ArticleExtractor:
     ) -> None:
         """The candidates of one sentence, appended to `kept` in order of first hit."""
         profiles = self.profiles
-        named = any(hits[_ANCHORS] is not None for hits in local.values())
+        named = any(
+            hits[_ANCHORS] is not None and (admissible is None or admissible[pi])
+            for pi, hits in local.items()
+        )
         s, e = spans[si]
         for pi, hits in local.items():
             if hits[_ANCHORS] is not None:
                 continue
             pattern = profiles[pi].split_name
-            if pattern is None or (named and admissible is not None and not admissible[pi]):
+            if pattern is None or (admissible is not None and not admissible[pi]):
                 continue  # (a dropped profile's split name would change nothing here)
             split = pattern.search(text, s, e)
             if split:
