@@ -77,9 +77,9 @@ SPLITS = ("dev", "heldout", "all")
 def display_rows(names: Iterable[str]) -> list[str]:
     """The rows to print, in reading order: the splits of the whole file, then each labelled
     set (in the order first met) by split. A set that lies in one split only (``real-shape-2``,
-    ``real-shape-3``, ``real-shape-5`` and ``real-shape-8`` are held out whole, ``real-shape-4``,
-    ``real-shape-6``, ``real-shape-7`` and ``real-shape-9`` are dev whole) gets one row: its ``all/`` row would
-    repeat it figure for figure."""
+    ``real-shape-3``, ``real-shape-5``, ``real-shape-8`` and ``real-shape-10`` are held out whole,
+    ``real-shape-4``, ``real-shape-6``, ``real-shape-7`` and ``real-shape-9`` are dev whole) gets
+    one row: its ``all/`` row would repeat it figure for figure."""
     present = list(names)
     rows = [n for n in SPLITS if n in present]
     sets = list(dict.fromkeys(n.split("/", 1)[1] for n in present if "/" in n))

@@ -104,6 +104,8 @@ DOCUMENT_SETS = [
     _blind("real-shape-3", 10, "1 plan mention as progress (measured 2026-11-28)"),
     _blind("real-shape-5", 10, "2 plan mentions as progress (its first look, 2026-11-27)"),
     _blind("real-shape-8", 8, "6 plan mentions as progress (its first look, 2026-11-28)"),
+    # Written blind too; its five documents passed on its first look (2026-11-28), so no mark.
+    pytest.param(("real-shape-10",), 5, id="real-shape-10"),
 ]
 
 

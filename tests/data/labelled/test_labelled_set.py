@@ -78,6 +78,7 @@ WHOLE_SETS = [
     ("real-shape-7", "dev"),
     ("real-shape-8", "heldout"),
     ("real-shape-9", "dev"),
+    ("real-shape-10", "heldout"),
 ]
 
 
