@@ -14,13 +14,18 @@ from services.extractor.places import (
     other_places_in,
 )
 
-CASES = [
-    line.split("\t")
-    for line in (Path(__file__).parents[1] / "data/extractor/place_cases.tsv")
-    .read_text(encoding="utf-8")
-    .splitlines()
-    if line.strip() and not line.startswith("#")
-]
+
+def _cases(name: str) -> list[list[str]]:
+    """The rows of a tab-separated data file, comments left out."""
+    path = Path(__file__).parents[1] / "data/extractor" / name
+    return [
+        line.split("\t")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+CASES = _cases("place_cases.tsv")
 
 
 @pytest.mark.parametrize(("text", "expected", "why"), CASES, ids=[c[0][:10] for c in CASES])
@@ -38,13 +43,7 @@ def test_an_article_placed_elsewhere_by_its_headline_or_source() -> None:
     assert article_focus("农村公路建设提速", "今年以来,全区新改建农村公路。") == "unknown"
 
 
-LUQIAO_CASES = [
-    line.split("\t")
-    for line in (Path(__file__).parents[1] / "data/extractor/luqiao_marker_cases.tsv")
-    .read_text(encoding="utf-8")
-    .splitlines()
-    if line.strip() and not line.startswith("#")
-]
+LUQIAO_CASES = _cases("luqiao_marker_cases.tsv")
 
 
 @pytest.mark.parametrize(
