@@ -481,7 +481,7 @@ SINCE_THIS_YEAR = re.compile(r"(今年|年初|开年|\d{1,2}月(份)?)以来")
 # A date the thing was due by, said before it is said not done.
 ORIGINALLY_DUE = re.compile(r"原定|原计划|按计划应|按原计划")
 # A condition before a cue: what would follow it, not what happened.
-CONDITION_BEFORE = re.compile(r"(?<!接)(?<!有)待|一旦|如果|若|等到|只要")
+CONDITION_BEFORE = re.compile(r"(?<!接)(?<!有)待|一旦|如果|若(?!干)|等到|只要")
 # A cue in a list that 包括/涵盖 opens: contents ("项目包括建成…、新建口袋公园20个等").
 LISTED_AS_CONTENT = re.compile(r"(包括|包含|涵盖)[^,，;；。:：]*$")
 # A cue in a goal's name: "年初确定的建成中央绿轴公园目标".
