@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.catalog.report_text import (
@@ -148,7 +149,7 @@ def _parts_of(
     plan_year: int,
     review_year: int | None,
     paragraphs: list[Paragraph],
-    markers: list[str] = [],  # noqa: B006 (read only)
+    markers: Sequence[str] = (),
 ) -> DocumentParts | None:
     line_starts = _line_starts(text)
     spans: list[tuple[int, int, Part]] = []
@@ -171,7 +172,7 @@ def _parts_of(
 
 
 def _lines_under_markers(
-    text: str, line_starts: list[int], markers: list[str], covered: list[tuple[int, int, Part]]
+    text: str, line_starts: list[int], markers: Sequence[str], covered: list[tuple[int, int, Part]]
 ) -> list[tuple[int, int, Part]]:
     """The lines no paragraph holds (short items the parser reads as headings: "(二)新建口袋
     公园15个,改造老旧小区6个。"), each in the part of the marker above it: under
